@@ -1,0 +1,71 @@
+"""``python -m mockserver`` / ``ringcheck-mockserver``: serve until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
+from .directory import DEFAULT_SEED, load_seed
+from .server import MockServer
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m mockserver",
+        description="A mock CometChat call server for the ringing flow (REST + WebSocket, protocol v3.0).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default: 0)")
+    parser.add_argument("--app-id", default=DEFAULT_APP_ID, help="app id clients use (default: %(default)s)")
+    parser.add_argument(
+        "--api-key", default=DEFAULT_API_KEY,
+        help="key for login(uid, authKey) and the steering API (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=Path, help="users and groups, JSON or TOML (default: alex, bob, carol, dave, team)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS/WSS with a generated CA; prints the CA file")
+    parser.add_argument("--tls-dir", type=Path, help="where to write the CA file (default: a temporary folder)")
+    parser.add_argument("--admin", action="store_true", help="enable the steering API at /_admin/ (virtual clock)")
+    parser.add_argument(
+        "--ring-expiry", type=float, metavar="SECONDS",
+        help="the server marks calls still ringing after SECONDS unanswered (default: off)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser.parse_args(argv)
+
+
+async def serve(config: ServerConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with MockServer(config) as server:
+        print(server.banner(), flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    try:
+        seed = load_seed(args.seed) if args.seed else DEFAULT_SEED
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    if args.ring_expiry is not None and args.ring_expiry <= 0:
+        print("mockserver: --ring-expiry must be a positive number of seconds", file=sys.stderr)
+        return 2
+    config = ServerConfig(
+        host=args.host, port=args.port, app_id=args.app_id, api_key=args.api_key, seed=seed,
+        admin=args.admin, tls=args.tls, tls_dir=args.tls_dir, ring_expiry=args.ring_expiry,
+    )
+    try:
+        asyncio.run(serve(config))
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0

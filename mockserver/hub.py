@@ -1,0 +1,117 @@
+"""The devices connected over WebSocket, and ordered delivery of frames to them.
+
+Each connection has its own outbox drained by one writer task, so frames reach a device in the
+order the server decided them, even when several requests deliver to it at once. ``deliver``
+returns only once the frames are written, which lets a request answer after everyone was told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calls import AllDevices, Audience
+
+log = logging.getLogger(__name__)
+
+SendText = Callable[[str], Awaitable[None]]
+
+
+@dataclass(eq=False)
+class Connection:
+    uid: str
+    device: str
+    send_text: SendText
+    _outbox: asyncio.Queue[tuple[str, asyncio.Future[bool]]] = field(default_factory=asyncio.Queue)
+    _writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._drain(), name=f"ws-writer:{self.device}")
+
+    def post(self, frame: dict[str, Any]) -> asyncio.Future[bool]:
+        """Queue ``frame``; the future tells whether it was written."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outbox.put_nowait((json.dumps(frame), done))
+        return done
+
+    async def _drain(self) -> None:
+        while True:
+            text, done = await self._outbox.get()
+            try:
+                await self.send_text(text)
+            except (ConnectionError, RuntimeError) as exc:
+                log.info("could not write to %s/%s: %s", self.uid, self.device, exc)
+                if not done.done():
+                    done.set_result(False)
+            else:
+                if not done.done():
+                    done.set_result(True)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        while not self._outbox.empty():
+            _, done = self._outbox.get_nowait()
+            if not done.done():
+                done.set_result(False)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    uid: str
+    device: str
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._devices: dict[str, dict[str, Connection]] = {}
+
+    def attach(self, connection: Connection) -> Connection | None:
+        """Register ``connection``; return the one it replaces (a device that reconnected)."""
+        devices = self._devices.setdefault(connection.uid, {})
+        previous = devices.get(connection.device)
+        devices[connection.device] = connection
+        connection.start()
+        return previous
+
+    def detach(self, connection: Connection) -> None:
+        devices = self._devices.get(connection.uid, {})
+        if devices.get(connection.device) is connection:
+            del devices[connection.device]
+
+    def devices_of(self, uid: str) -> list[str]:
+        return list(self._devices.get(uid, {}))
+
+    def connections(self) -> list[Connection]:
+        return [c for devices in self._devices.values() for c in devices.values()]
+
+    def resolve(self, audiences: tuple[Audience, ...], origin: str | None) -> list[Recipient]:
+        """Connected devices that the audiences name, without ``origin``, each once, in order."""
+        seen: list[Recipient] = []
+        for audience in audiences:
+            if isinstance(audience, AllDevices):
+                candidates = [Recipient(audience.uid, d) for d in self.devices_of(audience.uid)]
+            else:
+                candidates = [Recipient(audience.uid, audience.device)]
+            for recipient in candidates:
+                if recipient.device != origin and recipient not in seen and self._connection(recipient):
+                    seen.append(recipient)
+        return seen
+
+    def post(self, recipient: Recipient, frame: dict[str, Any]) -> asyncio.Future[bool]:
+        connection = self._connection(recipient)
+        if connection is None:
+            lost: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            lost.set_result(False)
+            return lost
+        return connection.post(frame)
+
+    def _connection(self, recipient: Recipient) -> Connection | None:
+        return self._devices.get(recipient.uid, {}).get(recipient.device)

@@ -1,0 +1,78 @@
+"""Reading what a client sent: JSON bodies and their fields, refused clearly when wrong.
+
+Every check raises a :class:`~mockserver.errors.Refusal` naming the field, what was expected
+and what arrived, before anything is changed.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .errors import ErrorCode, Refusal
+
+MAX_BODY_BYTES = 64 * 1024
+"""The largest request body the server reads; larger ones get ERR_PAYLOAD_TOO_LARGE (413)."""
+
+E = TypeVar("E", bound=StrEnum)
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; an empty body counts as ``{}``."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} is required", field=name)
+    if not isinstance(value, str) or not value:
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a non-empty string, got {value!r}", field=name)
+    return value
+
+
+def enum_field(body: dict[str, Any], name: str, kind: type[E], default: E | None = None) -> E:
+    if name not in body and default is not None:
+        return default
+    value = text_field(body, name)
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = [member.value for member in kind]
+        raise Refusal(
+            ErrorCode.BAD_REQUEST,
+            f"the field {name!r} must be one of {', '.join(allowed)}, got {value!r}",
+            field=name,
+            allowed=allowed,
+        ) from None
+
+
+def number_field(body: dict[str, Any], name: str) -> float:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a number, got {value!r}", field=name)
+    return float(value)
+
+
+def device_of(request: web.Request) -> str:
+    """The device (SDK session id) a request comes from: the ``resource`` header."""
+    resource = request.headers.get("resource", "").strip()
+    if not resource:
+        raise Refusal(
+            ErrorCode.BAD_REQUEST,
+            "the resource header (the id of the device making the request) is required",
+            field="resource",
+        )
+    return resource

@@ -1,0 +1,144 @@
+"""The REST surface of CometChat's v3.0 protocol that the SDK's ringing flow uses (SPEC section 6).
+
+Handlers only translate: read and check the request, call the service, wrap the answer as
+``{"data": ...}``. Refusals travel as exceptions to the error middleware in :mod:`mockserver.app`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import wire
+from .calls import CallType, Party, ReceiverType, Status
+from .errors import ErrorCode, Refusal
+from .inputs import device_of, enum_field, json_object, text_field
+from .state import STATE, ServerState
+
+routes = web.RouteTableDef()
+V = f"/{wire.API_VERSION}"
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    return web.json_response({"data": data}, status=status)
+
+
+def state_of(request: web.Request) -> ServerState:
+    return request.config_dict[STATE]
+
+
+def require_api_key(request: web.Request) -> None:
+    if request.headers.get("apiKey") != state_of(request).config.api_key:
+        raise Refusal(ErrorCode.APIKEY_NOT_FOUND, "a valid apiKey header is required")
+
+
+def user_of(request: web.Request) -> str:
+    """The uid behind the request's ``authToken``; remembered for the journal."""
+    uid = state_of(request).sessions.uid_for_token(request.headers.get("authToken"))
+    request["uid"] = uid
+    return uid
+
+
+def settings_for(request: web.Request) -> dict[str, Any]:
+    """Settings naming the host and port this request reached, so the SDK keeps coming back."""
+    return wire.settings_json(request.url.host or "127.0.0.1", request.url.port or 443)
+
+
+@routes.post(V + "/users/{uid}/auth_tokens")
+async def create_auth_token(request: web.Request) -> web.Response:
+    require_api_key(request)
+    await json_object(request)
+    state = state_of(request)
+    user = state.directory.user(request.match_info["uid"])
+    request["uid"] = user.uid
+    return ok({**wire.user_json(user), "authToken": state.sessions.issue_token(user.uid)})
+
+
+@routes.put(V + "/me")
+async def update_me(request: web.Request) -> web.Response:
+    """The second half of login: echo the token, hand out the WebSocket credential and settings."""
+    await json_object(request)
+    state = state_of(request)
+    uid = user_of(request)
+    user = state.directory.user(uid)
+    return ok(
+        {
+            **wire.user_json(user),
+            "authToken": request.headers["authToken"],
+            "jwt": state.sessions.issue_jwt(uid),
+            "settings": settings_for(request),
+        }
+    )
+
+
+@routes.get(V + "/me")
+async def get_me(request: web.Request) -> web.Response:
+    return ok(wire.user_json(state_of(request).directory.user(user_of(request))))
+
+
+@routes.delete(V + "/me")
+async def logout(request: web.Request) -> web.Response:
+    user_of(request)
+    state_of(request).sessions.revoke(request.headers["authToken"])
+    return ok({"success": True})
+
+
+@routes.get(V + "/settings")
+async def settings(request: web.Request) -> web.Response:
+    return ok(settings_for(request))
+
+
+@routes.post(V + "/user_sessions")
+async def user_sessions(request: web.Request) -> web.Response:
+    """The SDK's telemetry, about 5 s after login; a Node client crashes if it fails."""
+    user_of(request)
+    body = await json_object(request)
+    session_id = body.get("sessionId")
+    return ok({"sessionId": session_id if isinstance(session_id, str) else device_of(request)})
+
+
+@routes.post(V + "/calls")
+async def initiate_call(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    caller = Party(user_of(request), device_of(request))
+    receiver_type = enum_field(body, "receiverType", ReceiverType)
+    call_type = enum_field(body, "type", CallType)
+    receiver = text_field(body, "receiver")
+    status = enum_field(body, "status", Status, default=Status.INITIATED)
+    if status is not Status.INITIATED:
+        raise Refusal(ErrorCode.CALL_INVALID_INIT, f"a new call starts as initiated, not {status}", field="status")
+    message = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
+    return ok(message)
+
+
+@routes.put(V + "/calls/{sessionId}")
+async def update_call(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    actor = Party(user_of(request), device_of(request))
+    status = enum_field(body, "status", Status)
+    message = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
+    return ok(message)
+
+
+@routes.get(V + "/calls/{sessionId}")
+async def get_call(request: web.Request) -> web.Response:
+    """QA inspection: the call as it stands, with where each member is. Parties only."""
+    state = state_of(request)
+    uid = user_of(request)
+    call = state.calls.book.get(request.match_info["sessionId"])
+    if not call.is_party(uid):
+        raise Refusal(ErrorCode.CALL_NOT_A_PART, f"{uid!r} is not a party to this call")
+    return ok({**state.calls.render(call), "participants": wire.participants_json(call)})
+
+
+@routes.get(V + "/calls")
+async def call_log(request: web.Request) -> web.Response:
+    """QA inspection: the calls this user made or was rung for, newest first; ``?status=`` filters."""
+    state = state_of(request)
+    uid = user_of(request)
+    wanted = request.query.get("status")
+    status = Status.parse(wanted) if wanted is not None else None
+    calls = [c for c in state.calls.book.calls() if c.is_party(uid) and (status is None or c.status is status)]
+    calls.sort(key=lambda c: (c.initiated_at, c.session_id), reverse=True)
+    return ok([state.calls.render(c) for c in calls])

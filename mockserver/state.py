@@ -1,0 +1,45 @@
+"""Everything one running mock server holds, reachable from handlers through one AppKey."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from .clock import Clock
+from .config import ServerConfig
+from .directory import Directory
+from .hub import Hub
+from .journal import Journal
+from .service import CallService
+from .sessions import Sessions
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    clock: Clock
+    directory: Directory
+    hub: Hub
+    journal: Journal
+    sessions: Sessions
+    calls: CallService
+    websockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+
+    @classmethod
+    def create(cls, config: ServerConfig, clock: Clock) -> ServerState:
+        directory = Directory(config.seed)
+        hub = Hub()
+        journal = Journal(clock.now)
+        calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry)
+        return cls(config, clock, directory, hub, journal, Sessions(), calls)
+
+    def reset(self) -> None:
+        """Back to the seed: no calls, no sessions. Connected devices are closed by the caller."""
+        self.calls.reset()
+        self.directory.reset()
+        self.sessions.reset()
+
+
+STATE = web.AppKey("state", ServerState)

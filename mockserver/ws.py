@@ -1,0 +1,110 @@
+"""The real-time channel: one WebSocket per device at ``/``, authenticated by its first frame.
+
+A frame the server cannot use gets an error frame back (and, before authentication, a close);
+it never affects anyone else's connection. Pongs go through the device's outbox, so a pong
+always follows every event queued for that device before the ping: clients use that as a
+barrier ("everything sent to me so far has arrived").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from .hub import Connection
+from .state import STATE, ServerState
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+CLOSE_BAD_FRAME = 4400
+CLOSE_UNAUTHORIZED = 4401
+
+AUTH_OK = {"type": "auth", "body": {"code": "200", "status": "OK"}}
+
+
+def error_frame(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "body": {"code": code, "message": message}}
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    state: ServerState = request.config_dict[STATE]
+    ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES)
+    if not ws.can_prepare(request).ok:
+        return web.json_response(
+            {"data": {"server": "ringcheck mock call server", "appId": state.config.app_id,
+                      "websocket": "connect here and send an auth frame first"}}
+        )
+    await ws.prepare(request)
+    state.websockets.add(ws)
+    connection: Connection | None = None
+    try:
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                await _refuse(ws, connection, "ERR_BAD_FRAME", "frames must be JSON text")
+                continue
+            try:
+                frame = json.loads(message.data)
+                if not isinstance(frame, dict):
+                    raise ValueError("a frame must be a JSON object")
+            except ValueError as exc:
+                await _refuse(ws, connection, "ERR_BAD_FRAME", f"the frame is not a JSON object: {exc}")
+                continue
+            if frame.get("action") == "ping":
+                pong = {"action": "pong"}
+                if connection is not None:
+                    await connection.post(pong)
+                else:
+                    await ws.send_json(pong)
+            elif frame.get("type") == "auth":
+                connection = await _authenticate(state, ws, frame, connection)
+            # Anything else (typing indicators, receipts) is not part of ringing: ignored.
+    finally:
+        if connection is not None:
+            state.hub.detach(connection)
+            await connection.close()
+            state.journal.add("connection", f"{connection.uid} ({connection.device}) disconnected",
+                              uid=connection.uid, device=connection.device)
+    return ws
+
+
+async def _refuse(ws: web.WebSocketResponse, connection: Connection | None, code: str, message: str) -> None:
+    if connection is not None:
+        await connection.post(error_frame(code, message))
+        return
+    await ws.send_json(error_frame(code, message))
+    await ws.close(code=CLOSE_BAD_FRAME, message=b"send an auth frame first")
+
+
+async def _authenticate(
+    state: ServerState, ws: web.WebSocketResponse, frame: dict[str, Any], current: Connection | None
+) -> Connection | None:
+    body = frame.get("body") if isinstance(frame.get("body"), dict) else {}
+    assert isinstance(body, dict)
+    uid = state.sessions.uid_for_jwt(body.get("auth"))
+    device = frame.get("deviceId") or body.get("deviceId")
+    if uid is None or not isinstance(device, str) or not device:
+        reason = "unknown or missing jwt in body.auth" if uid is None else "deviceId is missing"
+        await ws.send_json({"type": "auth", "body": {"code": "401", "status": "UNAUTHORIZED", "message": reason}})
+        await ws.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())
+        state.journal.add("connection", f"refused a WebSocket: {reason}")
+        return current
+    if current is not None:
+        state.hub.detach(current)
+        await current.close()
+    await ws.send_json(AUTH_OK)
+    connection = Connection(uid, device, ws.send_str)
+    replaced = state.hub.attach(connection)
+    if replaced is not None:
+        await replaced.close()
+    state.journal.add("connection", f"{uid} ({device}) connected", uid=uid, device=device)
+    return connection
+
+
+async def close_all(state: ServerState) -> None:
+    """Close every open WebSocket, e.g. on reset or shutdown, as a server going away would."""
+    for ws in list(state.websockets):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")

@@ -1,0 +1,137 @@
+"""The server side of a run: the embedded mock server, or a server already running elsewhere.
+
+Adapters talk to a server through a :class:`ServerHandle`: where it is (an
+:class:`~ringcheck.wire.session.Endpoint`), and, where the server offers them, the steering
+operations the suite uses between scenarios (reset, moving its clock, reading its journal).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from mockserver import MockServer, ServerConfig, VirtualClock
+from mockserver.journal import Entry
+
+from .wire.session import Endpoint
+
+
+def describe_entry(entry: Entry) -> str:
+    return f"#{entry.seq} {entry.kind}: {entry.summary}"
+
+
+class ServerHandle(abc.ABC):
+    endpoint: Endpoint
+    ca_file: Path | None = None
+    steerable: bool = False
+    """reset, advance and journal do something (the embedded server, or a remote one with --admin)."""
+    shares_clock: VirtualClock | None = None
+    """A clock the client side may share with the server (only the embedded server offers one)."""
+
+    async def start(self) -> None:
+        """Called once on the suite's loop before anything else."""
+
+    async def reset(self) -> None:
+        """Back to the seed between scenarios, where the server can."""
+
+    async def advance(self, seconds: float) -> None:
+        """Move the server's clock, where it has one the suite controls."""
+
+    async def journal(self) -> Sequence[str]:
+        """What the server saw since the last reset, where it says."""
+        return ()
+
+    async def close(self) -> None: ...
+
+    def describe(self) -> dict[str, str]:
+        return {"server": self.endpoint.base_url}
+
+
+class EmbeddedServer(ServerHandle):
+    """The bundled mock server, in-process on a free loopback port, on a virtual clock."""
+
+    steerable = True
+
+    def __init__(self, tls: bool = False) -> None:
+        self.server = MockServer(ServerConfig(admin=True, tls=tls))
+        assert isinstance(self.server.clock, VirtualClock)
+        self.shares_clock = self.server.clock
+        self._since = 0
+
+    async def start(self) -> None:
+        await self.server.start()
+        tls = self.server.tls
+        self.ca_file = tls.ca_file if tls else None
+        self.endpoint = Endpoint(
+            self.server.base_url,
+            self.server.config.app_id,
+            self.server.config.api_key,
+            tls.client_context() if tls else None,
+        )
+
+    async def reset(self) -> None:
+        await self.server.reset()
+        self._since = self.server.state.journal.next_seq
+
+    async def advance(self, seconds: float) -> None:
+        # The clients share this clock, so the suite advances it once, through the adapter.
+        pass
+
+    async def journal(self) -> Sequence[str]:
+        return [describe_entry(e) for e in self.server.state.journal.since(self._since) if e.kind != "connection"]
+
+    async def close(self) -> None:
+        await self.server.stop()
+
+    def describe(self) -> dict[str, str]:
+        return {"server": f"embedded mock server ({self.server.base_url})"}
+
+
+class RemoteServer(ServerHandle):
+    """A server at a URL; steered through its ``/_admin/`` API when ``admin`` is set."""
+
+    def __init__(self, endpoint: Endpoint, admin: bool, ca_file: Path | None = None) -> None:
+        self.endpoint = endpoint
+        self.steerable = admin
+        self.ca_file = ca_file
+        self._http: aiohttp.ClientSession | None = None
+        self._since = 0
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession()
+
+    async def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        assert self._http is not None
+        url = f"{self.endpoint.base_url.rstrip('/')}/_admin/{path}"
+        async with self._http.request(
+            method, url, json=body, headers={"apiKey": self.endpoint.api_key}, ssl=self.endpoint.ssl_context or True
+        ) as response:
+            answer = await response.json(content_type=None)
+        if not isinstance(answer, dict) or "data" not in answer:
+            raise RuntimeError(f"the server's steering API refused {method} {path}: {answer}")
+        return answer["data"]
+
+    async def reset(self) -> None:
+        if self.steerable:
+            await self._admin("POST", "reset")
+            self._since = (await self._admin("GET", "journal?since=999999999"))["next"]
+
+    async def advance(self, seconds: float) -> None:
+        if self.steerable:
+            await self._admin("POST", "clock/advance", {"seconds": seconds})
+
+    async def journal(self) -> Sequence[str]:
+        if not self.steerable:
+            return ()
+        data = await self._admin("GET", f"journal?since={self._since}")
+        return [
+            f"#{e['seq']} {e['kind']}: {e['summary']}" for e in data["entries"] if e["kind"] != "connection"
+        ]
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()

@@ -1,0 +1,155 @@
+"""The default adapter: ringcheck's reference client driving any server of the wire protocol.
+
+Synchronous on the outside (the :mod:`ringcheck.adapter` contract), asynchronous inside: every
+device lives on one background loop, where its WebSocket keeps reading between steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
+
+import aiohttp
+
+from mockserver.clock import VirtualClock
+
+from ..adapter import CallInfo, CallStatus, CallType, Capabilities, Device, EventSink, Implementation, ReceiverType
+from ..loopthread import LoopThread
+from ..servers import ServerHandle
+from .device import WireDevice
+from .session import WireSession
+
+T = TypeVar("T")
+OPERATION_DEADLINE = 10.0
+
+
+class WireImplementation(Implementation):
+    name = "ringcheck reference client (wire protocol v3.0)"
+
+    def __init__(self, loop: LoopThread, server: ServerHandle) -> None:
+        self._loop = loop
+        self.server = server
+        # Embedded: one clock for the server and every client. Remote: the clients' own.
+        self.clock = server.shares_clock or VirtualClock()
+        self.capabilities = Capabilities(
+            time_control=True, devices_per_user=8, group_calls=True, reset=server.steerable
+        )
+        self._http: aiohttp.ClientSession | None = None
+        self._devices: list[SyncWireDevice] = []
+        self._requests: list[str] = []
+        self._lock = threading.Lock()
+
+    def _run(self, coro: Coroutine[Any, Any, T], what: str) -> T:
+        return self._loop.run(coro, OPERATION_DEADLINE, what)
+
+    def _record(self, line: str) -> None:
+        with self._lock:
+            self._requests.append(line)
+
+    def open_device(self, uid: str, label: str, on_event: EventSink) -> Device:
+        async def login() -> WireDevice:
+            if self._http is None:
+                self._http = aiohttp.ClientSession()
+            holder: list[WireDevice] = []
+
+            async def deliver(body: dict[str, Any]) -> None:
+                await holder[0].on_message(body)
+
+            session = WireSession(
+                self.server.endpoint, uid, self._http, deliver, lambda line: self._record(f"{label}: {line}")
+            )
+            device = WireDevice(session, self.clock, on_event, lambda line: self._record(f"{label}: {line}"))
+            holder.append(device)
+            await session.login()
+            return device
+
+        device = SyncWireDevice(self, self._run(login(), f"logging {label} in"), label)
+        self._devices.append(device)
+        return device
+
+    def advance_time(self, seconds: float) -> None:
+        async def advance() -> None:
+            await self.clock.advance(seconds)
+            if self.clock is not self.server.shares_clock:
+                await self.server.advance(seconds)
+
+        self._run(advance(), f"advancing time by {seconds:g} s")
+
+    def reset(self) -> None:
+        for device in self._devices:
+            device.close()
+        self._devices.clear()
+        with self._lock:
+            self._requests.clear()
+        self._run(self.server.reset(), "resetting the server")
+
+    def transcript(self) -> Sequence[str]:
+        journal = self._run(self.server.journal(), "reading the server's journal")
+        if journal:
+            return journal
+        with self._lock:
+            return list(self._requests)
+
+    def describe(self) -> dict[str, str]:
+        return {"implementation": self.name, **self.server.describe()}
+
+    def close(self) -> None:
+        for device in self._devices:
+            device.close()
+        if self._http is not None:
+            self._run(self._http.close(), "closing the HTTP client")
+
+
+class SyncWireDevice(Device):
+    def __init__(self, owner: WireImplementation, device: WireDevice, label: str) -> None:
+        self._owner = owner
+        self._device = device
+        self.uid = device.uid
+        self.label = label
+        self._closed = False
+
+    def _run(self, coro: Coroutine[Any, Any, T], what: str) -> T:
+        return self._owner._run(coro, f"{self.label}: {what}")
+
+    def initiate_call(
+        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: int | None = None
+    ) -> CallInfo:
+        return self._run(self._device.initiate_call(receiver_id, receiver_type, call_type, timeout), "initiateCall")
+
+    def accept_call(self, session_id: str) -> CallInfo:
+        return self._run(self._device.accept_call(session_id), "acceptCall")
+
+    def reject_call(self, session_id: str, status: CallStatus) -> CallInfo:
+        return self._run(self._device.reject_call(session_id, status), f"rejectCall({status})")
+
+    def end_call(self, session_id: str) -> CallInfo | None:
+        return self._run(self._device.end_call(session_id), "endCall")
+
+    def _on_loop(self, action: Callable[[], T], what: str) -> T:
+        """Local operations too run on the loop, where the device's frames change its state."""
+
+        async def call() -> T:
+            return action()
+
+        return self._run(call(), what)
+
+    def get_active_call(self) -> CallInfo | None:
+        return self._on_loop(self._device.get_active_call, "getActiveCall")
+
+    def clear_active_call(self) -> None:
+        self._on_loop(self._device.clear_active_call, "clearActiveCall")
+
+    def add_call_listener(self, listener_id: str) -> None:
+        self._on_loop(lambda: self._device.add_call_listener(listener_id), "addCallListener")
+
+    def remove_call_listener(self, listener_id: str) -> None:
+        self._on_loop(lambda: self._device.remove_call_listener(listener_id), "removeCallListener")
+
+    def settle(self) -> None:
+        self._run(self._device.session.barrier(), "waiting for the server's frames to arrive")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._run(self._device.session.close(), "closing")

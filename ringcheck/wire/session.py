@@ -1,0 +1,155 @@
+"""One device's connection to a server speaking CometChat's v3.0 protocol: REST and WebSocket.
+
+It does what the SDK does on the wire (SPEC section 6) and nothing more: log in, send requests
+with the SDK's headers, keep the WebSocket authenticated, hand each call message to its owner,
+and drop frames that carry its own device id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import ssl
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from ..adapter import Refused
+
+SDK_HEADER = "ringcheck-python@0.1.0"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a server is and how to talk to it."""
+
+    base_url: str
+    """e.g. ``http://127.0.0.1:8080``; the protocol lives under ``/v3.0``."""
+    app_id: str
+    api_key: str
+    ssl_context: ssl.SSLContext | None = None
+
+    @property
+    def api(self) -> str:
+        return f"{self.base_url.rstrip('/')}/v3.0"
+
+
+FrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
+RequestLog = Callable[[str], None]
+
+
+class ProtocolError(RuntimeError):
+    """The server answered in a way no CometChat client could use."""
+
+
+class WireSession:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        uid: str,
+        http: aiohttp.ClientSession,
+        on_message: FrameHandler,
+        log: RequestLog,
+    ) -> None:
+        self.endpoint = endpoint
+        self.uid = uid
+        self.device_id = f"ringcheck-{uid}-{uuid.uuid4().hex[:12]}"
+        self._http = http
+        self._on_message = on_message
+        self._log = log
+        self._auth_token = ""
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._pongs: deque[asyncio.Future[None]] = deque()
+
+    def _headers(self, admin: bool) -> dict[str, str]:
+        headers = {"appId": self.endpoint.app_id, "resource": self.device_id, "sdk": SDK_HEADER}
+        headers.update({"apiKey": self.endpoint.api_key} if admin else {"authToken": self._auth_token})
+        return headers
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None, admin: bool = False) -> Any:
+        """``data`` of the answer, or :class:`Refused` with the server's error code."""
+        url = self.endpoint.api + path
+        async with self._http.request(
+            method, url, json=body, headers=self._headers(admin), ssl=self.endpoint.ssl_context or True
+        ) as response:
+            text = await response.text()
+        try:
+            answer = json.loads(text)
+        except json.JSONDecodeError:
+            self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status} (not JSON)")
+            raise ProtocolError(f"{method} {path} answered {response.status} with a body that is not JSON") from None
+        if isinstance(answer, dict) and "data" in answer:
+            self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status}")
+            return answer["data"]
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        code = str(error.get("code", "ERR_UNKNOWN")) if isinstance(error, dict) else "ERR_UNKNOWN"
+        message = str(error.get("message", text)) if isinstance(error, dict) else text
+        self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status} {code}")
+        raise Refused(code, message)
+
+    async def login(self) -> None:
+        """``login(uid, authKey)``: a token, then ``/me`` for the WebSocket credential and settings."""
+        user = await self.request("POST", f"/users/{self.uid}/auth_tokens", {"platform": "ringcheck"}, admin=True)
+        self._auth_token = str(user["authToken"])
+        me = await self.request("PUT", "/me", {"platform": "ringcheck", "deviceId": self.device_id})
+        settings = me.get("settings") or await self.request("GET", "/settings")
+        scheme = "wss" if self.endpoint.base_url.startswith("https") else "ws"
+        ws_url = f"{scheme}://{settings['CHAT_HOST']}:{settings['CHAT_WSS_PORT']}/"
+        self._ws = await self._http.ws_connect(ws_url, ssl=self.endpoint.ssl_context or True, autoping=True)
+        await self._ws.send_json(
+            {
+                "appId": self.endpoint.app_id,
+                "type": "auth",
+                "sender": self.uid,
+                "deviceId": self.device_id,
+                "body": {"auth": me["jwt"], "deviceId": self.device_id},
+            }
+        )
+        reply = await self._ws.receive_json(timeout=5)
+        if reply.get("type") != "auth" or reply.get("body", {}).get("code") != "200":
+            raise ProtocolError(f"the WebSocket refused {self.uid}'s credentials: {reply}")
+        self._reader = asyncio.get_running_loop().create_task(self._read(), name=f"reader:{self.device_id}")
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        async for message in self._ws:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                frame = json.loads(message.data)
+            except json.JSONDecodeError:
+                self._log(f"a frame that is not JSON reached {self.uid}: {message.data[:200]!r}")
+                continue
+            if not isinstance(frame, dict):
+                continue
+            if frame.get("action") == "pong":
+                if self._pongs:
+                    self._pongs.popleft().set_result(None)
+            elif frame.get("type") == "message" and frame.get("deviceId") != self.device_id:
+                await self._on_message(frame.get("body") or {})
+        for waiting in self._pongs:
+            if not waiting.done():
+                waiting.set_exception(ProtocolError(f"{self.uid}'s WebSocket closed"))
+
+    async def barrier(self) -> None:
+        """Ping and await the pong: every frame the server queued for us before has been handled."""
+        if self._ws is None or self._ws.closed:
+            raise ProtocolError(f"{self.uid}'s WebSocket is not open")
+        pong: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pongs.append(pong)
+        await self._ws.send_json({"action": "ping", "ack": "true"})
+        await pong
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader

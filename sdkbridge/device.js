@@ -1,0 +1,459 @@
+'use strict';
+/**
+ * One simulated device: one unmodified CometChat JS SDK instance, driven over JSON lines.
+ *
+ * The SDK is a process-wide singleton, so ringcheck runs one of these processes per device.
+ * Protocol (one JSON object per line; stdout carries nothing else, console output goes to
+ * stderr):
+ *
+ *   stdin   {"id": 7, "op": "acceptCall", "args": {"sessionId": "v1.eu..."}}
+ *   stdout  {"id": 7, "ok": true, "result": {...}}
+ *           {"id": 7, "ok": false, "error": {"kind": "refused"|"stuck"|"bridge", "code"?, "message", ...}}
+ *           {"event": "ready"|"call"|"connection"|"unhandledRejection"|"uncaughtException"|"trace"|"note", ...}
+ *
+ * Responses and events share one ordered stream, so an event written before a response was
+ * heard before that operation finished. Configuration comes as JSON in RINGCHECK_DEVICE_CONFIG
+ * (see readConfig). The process initialises the SDK at start-up and then waits for "login", so
+ * a pool of warm processes can be kept ready.
+ */
+
+const startedNs = process.hrtime.bigint();
+const util = require('util');
+const readline = require('readline');
+
+const {
+  installBrowserGlobals,
+  Activity,
+  makeFetch,
+  makeWebSocketClass,
+  TrackedSocketRegistry,
+} = require('./shim');
+const { createSdkClock } = require('./sdkclock');
+const { loadSdk } = require('./loader');
+
+// ---- output: stdout is the protocol, everything else goes to stderr -------------------------
+const writeOut = process.stdout.write.bind(process.stdout);
+function emit(obj) {
+  writeOut(`${JSON.stringify(obj)}\n`);
+}
+for (const name of ['log', 'info', 'debug', 'warn', 'error', 'trace']) {
+  // eslint-disable-next-line no-console
+  console[name] = (...args) => process.stderr.write(`${util.format(...args)}\n`);
+}
+
+function readConfig() {
+  const raw = process.env.RINGCHECK_DEVICE_CONFIG || '{}';
+  const cfg = JSON.parse(raw);
+  return {
+    appId: String(cfg.appId || 'ringcheck'),
+    region: String(cfg.region || 'eu'),
+    clientHost: cfg.clientHost || null, // "127.0.0.1:PORT/v3.0", or null for CometChat's hosts
+    adminHost: cfg.adminHost || cfg.clientHost || null,
+    plain: Boolean(cfg.plain), // https/wss -> http/ws for loopback hosts only
+    trace: Boolean(cfg.trace), // report every HTTP exchange and WS frame as "trace" events
+    stepMs: Number(cfg.stepMs) || 1000, // largest single move of the SDK clock
+    idleTimeoutMs: Number(cfg.idleTimeoutMs) || 4000, // how long to wait for REST/pong quiet
+    authTimeoutMs: Number(cfg.authTimeoutMs) || 5000, // WS auth reply after login
+  };
+}
+
+const config = readConfig();
+const stderrTrace = process.env.CC_TRACE === '1';
+
+function trace(kind, data) {
+  if (config.trace) emit({ event: 'trace', kind, data });
+  if (stderrTrace) process.stderr.write(`[trace] ${kind} ${JSON.stringify(data)}\n`);
+}
+
+// ---- crash handling: report, never die, never hang silently ---------------------------------
+let pendingOps = new Map(); // id -> { op, args, trap, fail(error) }
+
+function describeError(reason) {
+  if (reason instanceof Error) return { message: reason.message, stack: reason.stack };
+  try {
+    return { message: JSON.stringify(reason) };
+  } catch {
+    return { message: String(reason) };
+  }
+}
+
+process.on('unhandledRejection', (reason) => {
+  const info = describeError(reason);
+  emit({ event: 'unhandledRejection', ...info });
+  // An operation known to die this way (see trapOf) is failed at once instead of timing out.
+  for (const [, pending] of pendingOps) {
+    if (pending.trap && pending.trap.onUnhandledRejection) {
+      setImmediate(() =>
+        pending.fail({
+          kind: 'stuck',
+          message: `${pending.trap.why}; the SDK threw an unhandled rejection: ${info.message}`,
+        }),
+      );
+    }
+  }
+});
+process.on('uncaughtException', (err) => {
+  // A browser keeps running after an exception in an event handler; so does a device.
+  emit({ event: 'uncaughtException', ...describeError(err) });
+});
+
+// ---- the SDK, with its own clock and instrumented network -----------------------------------
+installBrowserGlobals({ userAgent: `ringcheck-sdkbridge (Node ${process.version})` });
+const activity = new Activity();
+const sdkClock = createSdkClock();
+
+let authWaiters = [];
+let lastAuth = null;
+const socketLog = []; // the last few socket events, for error messages
+function noteSocket(...parts) {
+  socketLog.push(parts.join(' '));
+  if (socketLog.length > 8) socketLog.shift();
+}
+
+const TrackedWebSocket = makeWebSocketClass({
+  plain: config.plain,
+  activity,
+  trace,
+  onAuth(body) {
+    lastAuth = body;
+    noteSocket('auth reply', JSON.stringify(body));
+    const waiters = authWaiters;
+    authWaiters = [];
+    for (const w of waiters) w(body);
+  },
+  onSocketEvent(kind, url, detail) {
+    noteSocket(kind, url, detail === undefined ? '' : String(detail));
+  },
+});
+
+const { sdk, file: sdkFile, version: sdkVersion, codeCache, saveCodeCache } = loadSdk({
+  ...sdkClock.timers,
+  fetch: makeFetch({ plain: config.plain, activity, trace }),
+  WebSocket: TrackedWebSocket,
+});
+const { CometChat } = sdk;
+
+// ---- helpers ----------------------------------------------------------------------------
+const immediate = () => new Promise((resolve) => setImmediate(resolve));
+
+class BridgeFailure extends Error {
+  constructor(kind, message, extra = {}) {
+    super(message);
+    this.kind = kind;
+    this.extra = extra;
+  }
+}
+
+function bounded(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new BridgeFailure('bridge', `${what} (waited ${ms} ms)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function waitIdle(what) {
+  if (!activity.busy()) return;
+  await bounded(
+    activity.idle(),
+    config.idleTimeoutMs,
+    `${what}: the SDK still had ${activity.fetches} REST request(s) and ` +
+      `${TrackedSocketRegistry.outstandingPings()} unanswered ping(s) in flight`,
+  );
+}
+
+function idOf(party) {
+  if (party === null || party === undefined) return null;
+  if (typeof party === 'string') return party;
+  if (typeof party.getUid === 'function' && party.getUid()) return party.getUid();
+  if (typeof party.getGuid === 'function' && party.getGuid()) return party.getGuid();
+  return party.uid || party.guid || null;
+}
+
+function callJson(call) {
+  if (call === null || call === undefined) return null;
+  const get = (name) => (typeof call[name] === 'function' ? call[name]() : undefined);
+  return {
+    sessionId: get('getSessionId') ?? null,
+    status: get('getStatus') ?? null,
+    action: get('getAction') ?? null,
+    type: get('getType') ?? null,
+    receiverType: get('getReceiverType') ?? null,
+    initiator: idOf(get('getCallInitiator')),
+    receiver: idOf(get('getCallReceiver')) ?? idOf(get('getReceiverId')),
+    sender: idOf(get('getSender')),
+    initiatedAt: get('getInitiatedAt') ?? null,
+    joinedAt: get('getJoinedAt') ?? null,
+    messageId: get('getId') ?? null,
+  };
+}
+
+const CALLBACKS = [
+  'onIncomingCallReceived',
+  'onOutgoingCallAccepted',
+  'onOutgoingCallRejected',
+  'onIncomingCallCancelled',
+  'onCallEndedMessageReceived',
+];
+
+function waitForAuth() {
+  if (lastAuth && String(lastAuth.code) === '200') return Promise.resolve(lastAuth);
+  return new Promise((resolve) => authWaiters.push(resolve));
+}
+
+/**
+ * Operations whose SDK promise is known never to settle in 4.2.0 (shared/SDK-NOTES.md (d) 9).
+ * The operation still goes to the SDK unchanged; the bridge only stops waiting for it.
+ */
+function trapOf(op, args) {
+  const active = CometChat.getActiveCall();
+  if (op === 'rejectCall' && args.status === 'cancelled' && active === null) {
+    return {
+      onUnhandledRejection: true,
+      why:
+        `rejectCall(${args.sessionId}, cancelled) with no active call never settles in SDK ` +
+        `${sdkVersion} (its PUT was sent, then getActiveCall().getSessionId() throws)`,
+    };
+  }
+  if (op === 'endCall' && active !== null && active.getSessionId() !== args.sessionId) {
+    return {
+      afterOneTurn: true,
+      why:
+        `endCall(${args.sessionId}) never settles in SDK ${sdkVersion} while the active call is ` +
+        `another session (${active.getSessionId()}); nothing was sent`,
+    };
+  }
+  return null;
+}
+
+// ---- operations ------------------------------------------------------------------------
+const ops = {
+  async login({ uid, authKey, authToken }) {
+    const user = authToken ? await CometChat.login(authToken) : await CometChat.login(uid, authKey);
+    // login() resolves before the socket is up; a device is only usable once the server has
+    // accepted its socket, or the first call to it could be pushed before it listens.
+    const auth = await bounded(
+      waitForAuth(),
+      config.authTimeoutMs,
+      `logged in as ${user.getUid()} but the WebSocket was not authenticated ` +
+        `(socket events: ${socketLog.join('; ') || 'none'})`,
+    );
+    if (String(auth.code) !== '200') {
+      throw new BridgeFailure('bridge', `WebSocket auth refused: ${JSON.stringify(auth)}`);
+    }
+    return {
+      uid: user.getUid(),
+      name: user.getName(),
+      sessionId: CometChat.getSessionId(),
+      connection: CometChat.getConnectionStatus(),
+    };
+  },
+
+  async logout() {
+    await CometChat.logout();
+    return null;
+  },
+
+  async initiateCall({ receiverId, receiverType, callType, timeout }) {
+    const call = new CometChat.Call(receiverId, callType, receiverType);
+    const result =
+      timeout === null || timeout === undefined
+        ? await CometChat.initiateCall(call)
+        : await CometChat.initiateCall(call, timeout);
+    return callJson(result);
+  },
+
+  async acceptCall({ sessionId }) {
+    return callJson(await CometChat.acceptCall(sessionId));
+  },
+
+  async rejectCall({ sessionId, status }) {
+    const promise = CometChat.rejectCall(sessionId, status);
+    if (!promise || typeof promise.then !== 'function') {
+      throw new BridgeFailure('bridge', `rejectCall(${sessionId}, ${status}) returned no promise`);
+    }
+    return callJson(await promise);
+  },
+
+  async endCall({ sessionId }) {
+    return callJson(await CometChat.endCall(sessionId));
+  },
+
+  async getActiveCall() {
+    return callJson(CometChat.getActiveCall());
+  },
+
+  async clearActiveCall() {
+    CometChat.clearActiveCall();
+    return null;
+  },
+
+  async addCallListener({ listenerId }) {
+    const handlers = {};
+    for (const callback of CALLBACKS) {
+      handlers[callback] = (call) => emit({ event: 'call', listenerId, callback, call: callJson(call) });
+    }
+    CometChat.addCallListener(listenerId, new CometChat.CallListener(handlers));
+    return null;
+  },
+
+  async removeCallListener({ listenerId }) {
+    CometChat.removeCallListener(listenerId);
+    return null;
+  },
+
+  /** Every frame the server sent before now has been dispatched to the listeners. */
+  async settle() {
+    const socket = TrackedSocketRegistry.current();
+    if (!socket) {
+      throw new BridgeFailure(
+        'bridge',
+        `the SDK has no open WebSocket, so events cannot arrive (connection status ` +
+          `${CometChat.getConnectionStatus()}; socket events: ${socketLog.join('; ') || 'none'})`,
+      );
+    }
+    // The server answers pings in order on this socket: when our pong has been dispatched, so
+    // has every frame sent before it. Then let REST replies in flight land, and drain.
+    await bounded(socket.bridgePing(), config.idleTimeoutMs, 'settle: no pong from the server');
+    await waitIdle('settle');
+    await immediate();
+    return null;
+  },
+
+  /**
+   * Move the SDK's clock by `ms`, in steps of at most stepMs. Before each step the SDK must be
+   * quiet: a heartbeat ping sent during the last step has had its pong (the SDK gives a pong
+   * 3 s of its clock, so a step must stay below that), and a REST request a timer started has
+   * been answered and handled.
+   */
+  async advance({ ms }) {
+    let left = Math.max(0, Number(ms) || 0);
+    while (left > 0) {
+      await waitIdle('advance');
+      const step = Math.min(left, config.stepMs);
+      await sdkClock.clock.tickAsync(step);
+      left -= step;
+      await immediate();
+    }
+    await waitIdle('advance');
+    await immediate();
+    return { elapsedMs: sdkClock.elapsed(), pendingTimers: sdkClock.pending() };
+  },
+
+  async status() {
+    return {
+      sessionId: CometChat.getSessionId(),
+      connection: CometChat.getConnectionStatus(),
+      activeCall: callJson(CometChat.getActiveCall()),
+      elapsedMs: sdkClock.elapsed(),
+      pendingTimers: sdkClock.pending(),
+      restInFlight: activity.fetches,
+      pingsInFlight: TrackedSocketRegistry.outstandingPings(),
+      socketLog,
+    };
+  },
+
+  async exit() {
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+};
+
+function errorJson(err) {
+  if (err instanceof BridgeFailure) return { kind: err.kind, message: err.message, ...err.extra };
+  if (err && typeof err === 'object' && typeof err.code === 'string' && err.code) {
+    // CometChatException (not an Error subclass): {code, name, message, details}
+    return {
+      kind: 'refused',
+      code: err.code,
+      message: err.message ? String(err.message) : '',
+      details: err.details ?? null,
+    };
+  }
+  return { kind: 'bridge', ...describeError(err) };
+}
+
+function handle(line) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch (err) {
+    emit({ event: 'note', message: `bridge: unreadable request line: ${line.slice(0, 200)}` });
+    return;
+  }
+  const { id, op, args = {} } = request;
+  const fn = ops[op];
+  let finished = false;
+  const finish = (payload) => {
+    if (finished) return;
+    finished = true;
+    pendingOps.delete(id);
+    emit({ id, ...payload });
+  };
+  if (!fn) {
+    finish({ ok: false, error: { kind: 'bridge', message: `unknown op ${op}` } });
+    return;
+  }
+  let trap = null;
+  try {
+    trap = trapOf(op, args);
+  } catch {
+    trap = null;
+  }
+  pendingOps.set(id, { op, args, trap, fail: (error) => finish({ ok: false, error }) });
+  let promise;
+  try {
+    promise = Promise.resolve(fn(args));
+  } catch (err) {
+    promise = Promise.reject(err);
+  }
+  promise.then(
+    (result) => finish({ ok: true, result: result === undefined ? null : result }),
+    (err) => finish({ ok: false, error: errorJson(err) }),
+  );
+  if (trap && trap.afterOneTurn) {
+    // The SDK decided synchronously inside its Promise executor; one turn later it is final.
+    setImmediate(() => finish({ ok: false, error: { kind: 'stuck', message: trap.why } }));
+  }
+}
+
+// ---- start-up ---------------------------------------------------------------------------
+const builder = new CometChat.AppSettingsBuilder()
+  .setRegion(config.region)
+  .autoEstablishSocketConnection(true);
+if (config.clientHost) builder.overrideClientHost(config.clientHost);
+if (config.adminHost) builder.overrideAdminHost(config.adminHost);
+
+CometChat.addConnectionListener(
+  '__ringcheck_bridge__',
+  new CometChat.ConnectionListener({
+    onConnected: () => emit({ event: 'connection', state: 'connected' }),
+    inConnecting: () => emit({ event: 'connection', state: 'connecting' }),
+    onDisconnected: () => emit({ event: 'connection', state: 'disconnected' }),
+  }),
+);
+
+CometChat.init(config.appId, builder.build()).then(
+  () => {
+    emit({
+      event: 'ready',
+      pid: process.pid,
+      node: process.version,
+      sdkVersion,
+      sdkFile,
+      codeCache,
+      startupMs: Number(process.hrtime.bigint() - startedNs) / 1e6,
+    });
+    saveCodeCache();
+    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      if (line.trim()) handle(line);
+    });
+    // Python went away: nothing can read our answers any more.
+    rl.on('close', () => process.exit(0));
+  },
+  (err) => {
+    emit({ event: 'fatal', message: `CometChat.init failed: ${errorJson(err).message}` });
+    process.exit(2);
+  },
+);
