@@ -11,4 +11,14 @@ from .config import ServerConfig
 from .directory import DEFAULT_SEED, Group, Seed, User
 from .server import MockServer
 
-__all__ = ["DEFAULT_SEED", "Clock", "Group", "MockServer", "Seed", "ServerConfig", "SystemClock", "User", "VirtualClock"]
+__all__ = [
+    "DEFAULT_SEED",
+    "Clock",
+    "Group",
+    "MockServer",
+    "Seed",
+    "ServerConfig",
+    "SystemClock",
+    "User",
+    "VirtualClock",
+]

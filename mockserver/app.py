@@ -15,7 +15,7 @@ from .clock import Clock
 from .config import ServerConfig
 from .errors import ErrorCode, Refusal
 from .inputs import MAX_BODY_BYTES
-from .state import STATE, ServerState
+from .state import ACTING_UID, STATE, ServerState
 from .ws import close_all, websocket
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,9 @@ async def journal_requests(request: web.Request, handler: Handler) -> web.Stream
     )
     response = await handler(request)
     summary = f"answered {request.method} {request.path}: {response.status}"
-    data: dict[str, Any] = {"status": response.status, "device": device, "uid": request.get("uid")}
-    if isinstance(response, web.Response) and response.status >= 400 and response.body is not None:
-        error = json.loads(bytes(response.body)).get("error", {})
+    data: dict[str, Any] = {"status": response.status, "device": device, "uid": request.get(ACTING_UID)}
+    if isinstance(response, web.Response) and response.status >= 400 and response.text:
+        error = json.loads(response.text).get("error", {})
         data["code"] = error.get("code")
         summary += f" {error.get('code')}"
     state.journal.add("response", summary, **data)

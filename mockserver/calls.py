@@ -39,6 +39,8 @@ class Status(StrEnum):
     @classmethod
     def parse(cls, value: object) -> Status:
         try:
+            if not isinstance(value, str):
+                raise ValueError(value)
             return cls(value)
         except ValueError:
             allowed = [s.value for s in cls]

@@ -23,15 +23,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default: 0)")
     parser.add_argument("--app-id", default=DEFAULT_APP_ID, help="app id clients use (default: %(default)s)")
     parser.add_argument(
-        "--api-key", default=DEFAULT_API_KEY,
+        "--api-key",
+        default=DEFAULT_API_KEY,
         help="key for login(uid, authKey) and the steering API (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=Path, help="users and groups, JSON or TOML (default: alex, bob, carol, dave, team)")
+    parser.add_argument(
+        "--seed", type=Path, help="users and groups, JSON or TOML (default: alex, bob, carol, dave, team)"
+    )
     parser.add_argument("--tls", action="store_true", help="serve HTTPS/WSS with a generated CA; prints the CA file")
     parser.add_argument("--tls-dir", type=Path, help="where to write the CA file (default: a temporary folder)")
     parser.add_argument("--admin", action="store_true", help="enable the steering API at /_admin/ (virtual clock)")
     parser.add_argument(
-        "--ring-expiry", type=float, metavar="SECONDS",
+        "--ring-expiry",
+        type=float,
+        metavar="SECONDS",
         help="the server marks calls still ringing after SECONDS unanswered (default: off)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
@@ -60,8 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         print("mockserver: --ring-expiry must be a positive number of seconds", file=sys.stderr)
         return 2
     config = ServerConfig(
-        host=args.host, port=args.port, app_id=args.app_id, api_key=args.api_key, seed=seed,
-        admin=args.admin, tls=args.tls, tls_dir=args.tls_dir, ring_expiry=args.ring_expiry,
+        host=args.host,
+        port=args.port,
+        app_id=args.app_id,
+        api_key=args.api_key,
+        seed=seed,
+        admin=args.admin,
+        tls=args.tls,
+        tls_dir=args.tls_dir,
+        ring_expiry=args.ring_expiry,
     )
     try:
         asyncio.run(serve(config))

@@ -11,11 +11,11 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-TimerCallback = Callable[[], Awaitable[None]]
+TimerCallback = Callable[[], Coroutine[Any, Any, None]]
 
 
 class TimerHandle(Protocol):

@@ -39,7 +39,9 @@ def text_field(body: dict[str, Any], name: str) -> str:
     if value is None:
         raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} is required", field=name)
     if not isinstance(value, str) or not value:
-        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a non-empty string, got {value!r}", field=name)
+        raise Refusal(
+            ErrorCode.BAD_REQUEST, f"the field {name!r} must be a non-empty string, got {value!r}", field=name
+        )
     return value
 
 

@@ -54,10 +54,10 @@ class Journal:
     def since(self, seq: int = 0, predicate: Predicate | None = None) -> list[Entry]:
         return [e for e in self._entries if e.seq >= seq and (predicate is None or predicate(e))]
 
-    async def wait_for(self, predicate: Predicate, since: int, timeout: float) -> Entry | None:
-        """The first entry from ``since`` on that matches, waiting up to ``timeout`` real seconds."""
+    async def wait_for(self, predicate: Predicate, since: int, within: float) -> Entry | None:
+        """The first entry from ``since`` on that matches, waiting up to ``within`` real seconds."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while True:
             found = self.since(since, predicate)
             if found:

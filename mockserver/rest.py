@@ -14,7 +14,7 @@ from . import wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
 from .inputs import device_of, enum_field, json_object, text_field
-from .state import STATE, ServerState
+from .state import ACTING_UID, STATE, ServerState
 
 routes = web.RouteTableDef()
 V = f"/{wire.API_VERSION}"
@@ -36,7 +36,7 @@ def require_api_key(request: web.Request) -> None:
 def user_of(request: web.Request) -> str:
     """The uid behind the request's ``authToken``; remembered for the journal."""
     uid = state_of(request).sessions.uid_for_token(request.headers.get("authToken"))
-    request["uid"] = uid
+    request[ACTING_UID] = uid
     return uid
 
 
@@ -51,7 +51,7 @@ async def create_auth_token(request: web.Request) -> web.Response:
     await json_object(request)
     state = state_of(request)
     user = state.directory.user(request.match_info["uid"])
-    request["uid"] = user.uid
+    request[ACTING_UID] = user.uid
     return ok({**wire.user_json(user), "authToken": state.sessions.issue_token(user.uid)})
 
 

@@ -43,3 +43,5 @@ class ServerState:
 
 
 STATE = web.AppKey("state", ServerState)
+ACTING_UID = web.RequestKey("acting_uid", str)
+"""The user a request acts as, once its credentials were checked (for the journal)."""

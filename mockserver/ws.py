@@ -35,8 +35,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES)
     if not ws.can_prepare(request).ok:
         return web.json_response(
-            {"data": {"server": "ringcheck mock call server", "appId": state.config.app_id,
-                      "websocket": "connect here and send an auth frame first"}}
+            {
+                "data": {
+                    "server": "ringcheck mock call server",
+                    "appId": state.config.app_id,
+                    "websocket": "connect here and send an auth frame first",
+                }
+            }
         )
     await ws.prepare(request)
     state.websockets.add(ws)
@@ -66,8 +71,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if connection is not None:
             state.hub.detach(connection)
             await connection.close()
-            state.journal.add("connection", f"{connection.uid} ({connection.device}) disconnected",
-                              uid=connection.uid, device=connection.device)
+            state.journal.add(
+                "connection",
+                f"{connection.uid} ({connection.device}) disconnected",
+                uid=connection.uid,
+                device=connection.device,
+            )
     return ws
 
 

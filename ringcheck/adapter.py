@@ -121,9 +121,9 @@ class Device(abc.ABC):
         receiver_id: str,
         receiver_type: ReceiverType,
         call_type: CallType,
-        timeout: int | None = None,
+        timeout: float | None = None,
     ) -> CallInfo:
-        """``initiateCall(call, timeout)``; ``timeout`` None means the documented default."""
+        """``initiateCall(call, timeout)`` in seconds; None means the documented default."""
 
     @abc.abstractmethod
     def accept_call(self, session_id: str) -> CallInfo: ...

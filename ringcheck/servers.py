@@ -128,9 +128,7 @@ class RemoteServer(ServerHandle):
         if not self.steerable:
             return ()
         data = await self._admin("GET", f"journal?since={self._since}")
-        return [
-            f"#{e['seq']} {e['kind']}: {e['summary']}" for e in data["entries"] if e["kind"] != "connection"
-        ]
+        return [f"#{e['seq']} {e['kind']}: {e['summary']}" for e in data["entries"] if e["kind"] != "connection"]
 
     async def close(self) -> None:
         if self._http is not None:

@@ -113,7 +113,7 @@ class SyncWireDevice(Device):
         return self._owner._run(coro, f"{self.label}: {what}")
 
     def initiate_call(
-        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: int | None = None
+        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: float | None = None
     ) -> CallInfo:
         return self._run(self._device.initiate_call(receiver_id, receiver_type, call_type, timeout), "initiateCall")
 

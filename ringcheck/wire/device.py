@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..adapter import CallInfo, CallStatus, CallType, Callback, EventSink, ListenerEvent, ReceiverType, Refused
+from mockserver.clock import Clock, TimerHandle
+
+from ..adapter import Callback, CallInfo, CallStatus, CallType, EventSink, ListenerEvent, ReceiverType, Refused
 from .messages import MalformedMessage, call_info
 from .session import RequestLog, WireSession
-
-from mockserver.clock import Clock, TimerHandle
 
 DEFAULT_TIMEOUT = 45
 
@@ -46,7 +46,7 @@ class WireDevice:
     # -- operations ---------------------------------------------------------------------------
 
     async def initiate_call(
-        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: int | None
+        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: float | None
     ) -> CallInfo:
         if self._active is not None:
             raise Refused(CALL_ALREADY_INITIATED, f"there is already an active call ({self._active.session_id})")

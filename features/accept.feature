@@ -1,0 +1,26 @@
+@doc:accept-call
+Feature: Accepting a call
+  Alex calls Bob. When Bob accepts, Alex hears that he did, and both of them can start the call
+  session. Everyone who signs in has an app that listens for calls.
+
+  Background:
+    Given Alex and Bob are signed in
+
+  Scenario Outline: Bob accepts <a call> from Alex
+    When Alex starts <a call> to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+    And Alex and Bob are not told anything more
+
+    Examples:
+      | a call        |
+      | an audio call |
+      | a video call  |
+
+  Scenario: The call becomes Bob's active call only once he accepts it
+    When Alex starts a video call to Bob
+    Then Alex's active call is the call
+    And Bob has no active call
+    When Bob accepts the call
+    Then Bob's active call is the call

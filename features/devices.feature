@@ -1,0 +1,50 @@
+@doc:receive-calls @needs:two-devices
+Feature: A user on two devices
+  Bob is signed in on his phone and his laptop. Both ring; when he answers on one, the other stops
+  ringing; from then on the call lives on the device that answered.
+
+  Background:
+    Given Alex is signed in
+    And Bob is signed in on his phone and his laptop
+
+  Scenario: Both of Bob's devices ring
+    When Alex starts an audio call to Bob
+    Then Bob's phone and Bob's laptop are told of an incoming call from Alex
+
+  Scenario: The caller's other devices do not ring
+    Given Alex is also signed in on his tablet
+    When Alex starts an audio call to Bob
+    Then Bob's phone is told of an incoming call from Alex
+    And Alex is not told anything more
+
+  Scenario: Answering on the phone stops the laptop ringing
+    When Alex starts a video call to Bob
+    And Bob's phone accepts the call
+    Then Alex is told that Bob accepted the call
+    And Bob's laptop is told of an incoming call from Alex
+    And Bob's laptop is told that the call was answered on another device
+    And Bob's phone is told of an incoming call from Alex
+    And Bob's phone is not told anything more
+
+  Scenario: Rejecting on the laptop stops the phone ringing
+    When Alex starts an audio call to Bob
+    And Bob's laptop rejects the call
+    Then Alex is told that Bob rejected the call
+    And Bob's phone is told of an incoming call from Alex
+    And Bob's phone is told that the call was rejected on another device
+
+  Scenario: Only one device can accept the call
+    When Alex starts an audio call to Bob
+    And Bob's phone and Bob's laptop both try to accept the call
+    Then exactly one of them succeeds and the other is refused with ERR_CALL_USER_ALREADY_JOINED
+    And Alex is told that Bob accepted the call
+    And Alex is not told anything more
+
+  Scenario: Once answered, the call lives on the device that answered
+    When Alex starts an audio call to Bob
+    And Bob's phone accepts the call
+    And Alex ends the call
+    Then Bob's phone is told that the call has ended
+    And Bob's laptop is told of an incoming call from Alex
+    And Bob's laptop is told that the call was answered on another device
+    And Bob's laptop is not told anything more

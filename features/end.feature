@@ -1,0 +1,40 @@
+@doc:end-call
+Feature: Ending a call
+  Either party can end a call that is under way; the other party hears that it ended. Each then
+  clears their active call, ready for the next one.
+
+  Background:
+    Given Alex and Bob are signed in
+    And Alex and Bob are in a call
+
+  Scenario Outline: <who> ends the call and <other> is told
+    When <who> ends the call
+    Then <other> is told that the call has ended
+    And Alex and Bob are not told anything more
+
+    Examples:
+      | who  | other |
+      | Alex | Bob   |
+      | Bob  | Alex  |
+
+  Scenario: After the call ends neither of them has an active call
+    When Alex ends the call
+    And Alex clears his active call
+    Then Bob is told that the call has ended
+    And Alex has no active call
+    And Bob has no active call
+
+  Scenario Outline: The next call after an ended one works: <a call>
+    When Bob ends the call
+    And Bob clears his active call
+    Then Alex is told that the call has ended
+    When Alex clears his active call
+    And Alex starts <a call> to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+    Examples:
+      | a call        |
+      | an audio call |
+      | a video call  |

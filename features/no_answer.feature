@@ -1,0 +1,72 @@
+@doc:initiate-call @needs:time-control
+Feature: A call nobody answers
+  A call that rings without an answer stops by itself: after 45 seconds, or after the timeout
+  Alex chose when he started it. Alex hears that it went unanswered, and Bob that he missed it.
+
+  Background:
+    Given Alex and Bob are signed in
+
+  Scenario Outline: <A call> that nobody answers stops after 45 seconds
+    When Alex starts <a call> to Bob
+    Then Bob is told of an incoming call from Alex
+    When the call rings for 45 seconds without an answer
+    Then Alex is told that the call went unanswered
+    And Bob is told that he missed the call
+    And Alex has no active call
+
+    Examples:
+      | A call        | a call        |
+      | An audio call | an audio call |
+      | A video call  | a video call  |
+
+  Scenario: Nothing happens a moment before the 45 seconds are up
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When the call rings for 44 seconds without an answer
+    Then Alex and Bob are not told anything more
+    And Alex's active call is the call
+    When one more second passes
+    Then Alex is told that the call went unanswered
+    And Bob is told that he missed the call
+
+  Scenario: Alex chooses a longer timeout
+    When Alex starts a video call to Bob with a timeout of 60 seconds
+    Then Bob is told of an incoming call from Alex
+    When the call rings for 59 seconds without an answer
+    Then Alex and Bob are not told anything more
+    When one more second passes
+    Then Alex is told that the call went unanswered
+    And Bob is told that he missed the call
+
+  Scenario: Alex chooses a shorter timeout
+    When Alex starts an audio call to Bob with a timeout of 10 seconds
+    And the call rings for 10 seconds without an answer
+    Then Alex is told that the call went unanswered
+
+  Scenario Outline: A timeout of <timeout> seconds means the usual 45 seconds
+    When Alex starts an audio call to Bob with a timeout of <timeout> seconds
+    Then Bob is told of an incoming call from Alex
+    When the call rings for 44 seconds without an answer
+    Then Alex and Bob are not told anything more
+    When one more second passes
+    Then Alex is told that the call went unanswered
+
+    Examples:
+      | timeout |
+      | 0       |
+      | -5      |
+
+  Scenario: A timeout is counted in whole seconds
+    When Alex starts an audio call to Bob with a timeout of 30.7 seconds
+    And the call rings for 30 seconds without an answer
+    Then Alex is told that the call went unanswered
+
+  Scenario: An accepted call never times out later
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+    When the call rings for 120 seconds without an answer
+    Then Alex and Bob are not told anything more
+    And Alex's active call is the call
+    And Bob's active call is the call

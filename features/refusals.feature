@@ -1,0 +1,91 @@
+@doc:overview
+Feature: What the call service refuses
+  An operation that makes no sense is refused with a clear reason, and nothing changes: nobody is
+  told anything, and the call carries on as before.
+
+  Background:
+    Given Alex, Bob and Carol are signed in
+
+  @doc:initiate-call
+  Scenario: Nobody can call themselves
+    When Alex tries to start an audio call to himself
+    Then Alex is refused with ERR_CALLING_SELF
+    And Alex has no active call
+
+  @doc:initiate-call
+  Scenario: Nobody can call a user who does not exist
+    When Alex tries to start an audio call to a user who does not exist
+    Then Alex is refused with ERR_UID_NOT_FOUND
+    And Alex has no active call
+
+  @doc:initiate-call @needs:group-calls
+  Scenario: Nobody can call a group that does not exist
+    When Alex tries to start a video call to a group that does not exist
+    Then Alex is refused with ERR_GUID_NOT_FOUND
+
+  @doc:accept-call
+  Scenario: Nobody can accept a call that does not exist
+    When Bob tries to accept a call that does not exist
+    Then Bob is refused with ERR_CALL_SESSION_NOT_FOUND
+    And Bob has no active call
+
+  @doc:cancel-call
+  Scenario: A cancelled call cannot be accepted any more
+    When Alex starts an audio call to Bob
+    And Alex cancels the call
+    Then Bob is told that Alex cancelled the call
+    When Bob tries to accept the call
+    Then Bob is refused with ERR_CALL_TERMINATED
+    And Alex is not told anything more
+    And Bob has no active call
+
+  @doc:end-call
+  Scenario: A call that is still ringing cannot be ended, only cancelled
+    When Alex starts an audio call to Bob
+    And Alex tries to end the call
+    Then Alex is refused with ERR_CALL_NOT_STARTED
+    And Bob is told of an incoming call from Alex
+    And Bob is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+  @doc:cancel-call
+  Scenario: An accepted call cannot be cancelled any more
+    Given Alex and Bob are in a call
+    When Alex tries to cancel the call
+    Then Alex is refused with ERR_CALL_ONGOING_TO_INVALID
+    And Bob is not told anything more
+    And Bob's active call is the call
+
+  @doc:reject-call
+  Scenario: An accepted call cannot be rejected any more
+    Given Alex and Bob are in a call
+    When Bob tries to reject the call
+    Then Bob is refused with ERR_CALL_ONGOING_TO_INVALID
+    And Alex is not told anything more
+
+  @doc:accept-call
+  Scenario: Someone else cannot answer a call meant for Bob
+    When Alex starts an audio call to Bob
+    And Carol tries to accept the call
+    Then Carol is refused with ERR_CALL_NOT_A_PART
+    And Alex is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+  @doc:reject-call
+  Scenario: The caller cannot reject his own call
+    When Alex starts an audio call to Bob
+    And Alex tries to reject the call
+    Then Alex is refused with ERR_CALL_WRONG_PARTY
+    And Bob is told of an incoming call from Alex
+    And Bob is not told anything more
+
+  @doc:cancel-call
+  Scenario: Only the caller can cancel a call
+    When Alex starts an audio call to Bob
+    And Bob tries to cancel the call
+    Then Bob is refused with ERR_CALL_WRONG_PARTY
+    And Alex is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call

@@ -1,0 +1,69 @@
+"""Expectations about what a party is told, written so a failure reads as plain words.
+
+An :class:`Expectation` is a pure matcher with a description; the scene waits for it on a
+device with a deadline and, on failure, says what was expected and everything the device heard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .adapter import Callback, CallInfo, CallStatus, CallType, ListenerEvent
+from .journal import Heard
+
+
+@dataclass(frozen=True)
+class Expectation:
+    description: str
+    """What should have happened, in the feature's words ("told that Alex cancelled the call")."""
+    callback: Callback
+    status: CallStatus
+    call: CallInfo | None = None
+    """The call it is about; None for a call the party does not know yet (an incoming one)."""
+    initiator: str | None = None
+    call_type: CallType | None = None
+    listener_id: str | None = None
+
+    def matches(self, event: ListenerEvent) -> bool:
+        got = event.call
+        return (
+            event.callback is self.callback
+            and got.status is self.status
+            and (self.call is None or got.session_id == self.call.session_id)
+            and (self.initiator is None or got.initiator == self.initiator)
+            and (self.call_type is None or got.call_type is self.call_type)
+            and (self.listener_id is None or event.listener_id == self.listener_id)
+        )
+
+    def technical(self) -> str:
+        parts = [f"{self.callback} with status {self.status}"]
+        if self.call_type is not None:
+            parts.append(f"a {self.call_type} call")
+        if self.initiator is not None:
+            parts.append(f"from {self.initiator}")
+        if self.call is not None:
+            parts.append(f"session {self.call.session_id}")
+        if self.listener_id is not None:
+            parts.append(f"on listener {self.listener_id!r}")
+        return ", ".join(parts)
+
+
+def listing(heard: Sequence[Heard]) -> str:
+    if not heard:
+        return "nothing"
+    lines = [
+        f"  #{h.seq} {h.describe()}{'' if not h.accounted else '  (already matched by an earlier step)'}" for h in heard
+    ]
+    return "\n" + "\n".join(lines)
+
+
+def not_told_message(device: str, expectation: Expectation, deadline: float, heard: Sequence[Heard]) -> str:
+    return (
+        f"{device} should have been {expectation.description} within {deadline:g} s "
+        f"({expectation.technical()}).\n{device} was told: {listing(heard)}"
+    )
+
+
+def told_too_much_message(device: str, extra: Sequence[Heard]) -> str:
+    return f"{device} should not have been told anything more, but was told: {listing(extra)}"

@@ -1,0 +1,164 @@
+"""The pytest plugin: options, the target for the run, a fresh scene per scenario, the report.
+
+Gherkin tags of the form ``key:value`` become markers with an argument: ``@doc:cancel-call``
+links the scenario to that documentation section in the report, ``@needs:time-control`` skips
+it (with the reason) when the implementation lacks that capability.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import allure
+import pytest
+from pytest_bdd.parser import Feature, Scenario
+
+from . import report
+from .adapter import Capabilities, Implementation
+from .scene import Scene
+from .settings import Settings
+from .targets import Target, build
+
+KEYED_TAGS = ("doc", "needs")
+SUMMARY = pytest.StashKey[str]()
+
+NEEDS: dict[str, Callable[[Capabilities], bool]] = {
+    "time-control": lambda c: c.time_control,
+    "two-devices": lambda c: c.devices_per_user >= 2,
+    "group-calls": lambda c: c.group_calls,
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ringcheck", "ringcheck: what the conformance suite runs against")
+    for f in fields(Settings):
+        meta = f.metadata
+        if f.type == "bool":
+            group.addoption(
+                meta["option"],
+                dest=f"ringcheck_{f.name}",
+                action="store_true",
+                default=None,
+                help=f"{meta['help']} [env {meta['env']}]",
+            )
+        else:
+            group.addoption(
+                meta["option"],
+                dest=f"ringcheck_{f.name}",
+                default=None,
+                help=f"{meta['help']} [env {meta['env']}; default {f.default!r}]",
+            )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "doc(section): the documentation section a scenario checks")
+    config.addinivalue_line("markers", "needs(capability): skip unless the implementation offers it")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
+    key, sep, value = tag.partition(":")
+    if sep and key in KEYED_TAGS:
+        return getattr(pytest.mark, key)(value)(function)
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
+    for mark in request.node.iter_markers("doc"):
+        section = str(mark.args[0])
+        allure.dynamic.link(report.doc_link(section), name=f"documentation: {section}")
+        allure.dynamic.tag(f"doc:{section}")
+
+
+@pytest.fixture(scope="session")
+def ringcheck_settings(pytestconfig: pytest.Config) -> Settings:
+    options = {f.name: pytestconfig.getoption(f"ringcheck_{f.name}") for f in fields(Settings)}
+    return Settings.from_sources(options)
+
+
+@pytest.fixture(scope="session")
+def ringcheck_target(ringcheck_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Target]:
+    target = build(ringcheck_settings)
+    alluredir = pytestconfig.getoption("allure_report_dir", default=None)
+    if alluredir:
+        facts = {
+            **target.implementation.describe(),
+            "adapter": ringcheck_settings.adapter,
+            "python": platform.python_version(),
+            "pytest": pytest.__version__,
+        }
+        report.write_environment(Path(alluredir), facts)
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+@pytest.fixture(scope="session")
+def implementation(ringcheck_target: Target) -> Implementation:
+    return ringcheck_target.implementation
+
+
+@pytest.fixture
+def scene(
+    implementation: Implementation, ringcheck_settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[Scene]:
+    _skip_unless_capable(implementation, request)
+    implementation.reset()
+    scene = Scene(implementation, ringcheck_settings)
+    try:
+        yield scene
+    finally:
+        scene.close()
+
+
+def _skip_unless_capable(implementation: Implementation, request: pytest.FixtureRequest) -> None:
+    capabilities = implementation.capabilities
+    for mark in request.node.iter_markers("needs"):
+        need = str(mark.args[0])
+        if need not in NEEDS:
+            raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
+        if not NEEDS[need](capabilities):
+            pytest.skip(f"{implementation.name} does not offer {need}")
+    name = getattr(request.node.function, "__scenario__", None)
+    keys = {m.name for m in request.node.iter_markers()} | {
+        f"doc:{m.args[0]}" for m in request.node.iter_markers("doc")
+    }
+    if name is not None:
+        keys.add(name.name)
+    for key in keys:
+        if key in capabilities.notes:
+            pytest.skip(f"{implementation.name}: {capabilities.notes[key]}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
+    """Attach what every party was told and what crossed the wire, pass or fail."""
+    if "scene" not in request.fixturenames:
+        return
+    scene: Scene = request.getfixturevalue("scene")
+    told = report.events_text(scene)
+    try:
+        wire = report.transcript_text(scene.implementation.transcript())
+    except Exception as exc:  # the report must not hide the scenario's own failure
+        wire = f"could not read the transcript: {exc}"
+    allure.attach(report.events_html(scene), "what each party was told", allure.attachment_type.HTML)
+    allure.attach(told, "what each party was told (text)", allure.attachment_type.TEXT)
+    allure.attach(wire, "requests and frames", allure.attachment_type.TEXT)
+    attempts = report.attempts_text(scene)
+    if attempts:
+        allure.attach(attempts, "operations that could be refused", allure.attachment_type.TEXT)
+    request.node.stash[SUMMARY] = f"What each party was told:\n{told}\n\nRequests and frames:\n{wire}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    result: pytest.TestReport = outcome.get_result()
+    if result.when == "call" and result.failed and SUMMARY in item.stash:
+        result.sections.append(("ringcheck", item.stash[SUMMARY]))

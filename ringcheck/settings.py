@@ -1,0 +1,105 @@
+"""Every setting of a ringcheck run in one place: command-line option, environment variable, default.
+
+The README's configuration table is this list; ``python -m ringcheck.settings`` prints it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID
+
+
+def _meta(option: str, env: str, help: str) -> dict[str, Any]:
+    return {"option": option, "env": env, "help": help}
+
+
+@dataclass(frozen=True)
+class Settings:
+    adapter: str = field(
+        default="wire",
+        metadata=_meta(
+            "--ringcheck-adapter",
+            "RINGCHECK_ADAPTER",
+            "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (the real CometChat "
+            "JavaScript SDK in Node), or 'package.module:factory' for your own adapter",
+        ),
+    )
+    server: str = field(
+        default="embedded",
+        metadata=_meta(
+            "--ringcheck-server",
+            "RINGCHECK_SERVER",
+            "'embedded' starts the bundled mock server in-process; a URL (http://127.0.0.1:8080) uses a running one",
+        ),
+    )
+    app_id: str = field(default=DEFAULT_APP_ID, metadata=_meta("--ringcheck-app-id", "RINGCHECK_APP_ID", "app id"))
+    api_key: str = field(
+        default=DEFAULT_API_KEY,
+        metadata=_meta("--ringcheck-api-key", "RINGCHECK_API_KEY", "auth key for login(uid, authKey)"),
+    )
+    admin: bool = field(
+        default=False,
+        metadata=_meta(
+            "--ringcheck-admin",
+            "RINGCHECK_ADMIN",
+            "the server at --ringcheck-server offers ringcheck's steering API (/_admin/): reset, clock, journal",
+        ),
+    )
+    ca_file: str = field(
+        default="", metadata=_meta("--ringcheck-ca-file", "RINGCHECK_CA_FILE", "CA to trust for an https server")
+    )
+    deadline: float = field(
+        default=5.0,
+        metadata=_meta(
+            "--ringcheck-deadline", "RINGCHECK_DEADLINE", "seconds to wait for a party to be told something"
+        ),
+    )
+    cast: str = field(
+        default="",
+        metadata=_meta(
+            "--ringcheck-cast",
+            "RINGCHECK_CAST",
+            "who the feature files' people and groups are on your server, e.g. 'alex=superhero1,team=cometchat-guid-1' "
+            "(default: the name in lower case)",
+        ),
+    )
+
+    def uid_of(self, name: str) -> str:
+        return self.cast_map().get(name.lower(), name.lower())
+
+    def cast_map(self) -> dict[str, str]:
+        pairs = [p.split("=", 1) for p in self.cast.split(",") if "=" in p]
+        return {k.strip().lower(): v.strip() for k, v in pairs}
+
+    @classmethod
+    def from_sources(cls, options: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Settings:
+        """Command-line options win over environment variables, which win over defaults."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = options.get(f.name)
+            if raw is None:
+                raw = environ.get(f.metadata["env"])
+            if raw is None:
+                continue
+            if f.type == "bool":
+                values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+            elif f.type == "float":
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = str(raw)
+        return cls(**values)
+
+
+def table() -> str:
+    rows = ["| option | environment | default | meaning |", "| --- | --- | --- | --- |"]
+    for f in fields(Settings):
+        rows.append(f"| `{f.metadata['option']}` | `{f.metadata['env']}` | `{f.default!r}` | {f.metadata['help']} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(table())

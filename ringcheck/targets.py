@@ -1,0 +1,77 @@
+"""Choosing what the suite runs against, from the settings: an adapter and, for the built-in
+adapters, a server (the embedded mock or one already running at a URL).
+"""
+
+from __future__ import annotations
+
+import importlib
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from .adapter import Implementation
+from .loopthread import LoopThread
+from .servers import EmbeddedServer, RemoteServer, ServerHandle
+from .settings import Settings
+from .wire.session import Endpoint
+
+
+class ConfigurationError(RuntimeError):
+    """The settings name something that cannot be used; the message says what to change."""
+
+
+@dataclass
+class Target:
+    implementation: Implementation
+    loop: LoopThread
+    server: ServerHandle | None
+
+    def close(self) -> None:
+        try:
+            self.implementation.close()
+            if self.server is not None:
+                self.loop.run(self.server.close(), what="stopping the server")
+        finally:
+            self.loop.close()
+
+
+def server_for(settings: Settings, tls: bool) -> ServerHandle:
+    if settings.server == "embedded":
+        return EmbeddedServer(tls=tls)
+    if not settings.server.startswith(("http://", "https://")):
+        raise ConfigurationError(f"--ringcheck-server must be 'embedded' or an http(s) URL, not {settings.server!r}")
+    context = None
+    if settings.server.startswith("https://"):
+        context = ssl.create_default_context(cafile=settings.ca_file or None)
+    endpoint = Endpoint(settings.server, settings.app_id, settings.api_key, context)
+    return RemoteServer(endpoint, settings.admin, Path(settings.ca_file) if settings.ca_file else None)
+
+
+def build(settings: Settings) -> Target:
+    loop = LoopThread()
+    try:
+        if settings.adapter == "wire":
+            from .wire.adapter import WireImplementation
+
+            server = server_for(settings, tls=False)
+            loop.run(server.start(), what="starting the server")
+            return Target(WireImplementation(loop, server), loop, server)
+        if settings.adapter == "sdk":
+            raise ConfigurationError("the real-SDK adapter is not part of this build yet")
+        return Target(_custom(settings), loop, None)
+    except BaseException:
+        loop.close()
+        raise
+
+
+def _custom(settings: Settings) -> Implementation:
+    module_name, _, factory_name = settings.adapter.partition(":")
+    if not factory_name:
+        raise ConfigurationError(
+            f"--ringcheck-adapter must be 'wire', 'sdk' or 'package.module:factory', not {settings.adapter!r}"
+        )
+    factory = getattr(importlib.import_module(module_name), factory_name)
+    implementation = factory(settings)
+    if not isinstance(implementation, Implementation):
+        raise ConfigurationError(f"{settings.adapter} returned {implementation!r}, not a ringcheck Implementation")
+    return implementation

@@ -1,0 +1,1 @@
+"""pytest-bdd step definitions: the feature files' language, spoken to the adapter."""
