@@ -107,7 +107,8 @@ class Capabilities:
     reset: bool = False
     """:meth:`Implementation.reset` forgets every call, so scenarios start clean."""
     notes: dict[str, str] = field(default_factory=dict)
-    """Known differences from the specification: scenario tag → the reason it is skipped."""
+    """Known differences from the specification: a scenario name, or a tag such as "doc:cancel-call",
+    mapped to the reason; those scenarios are skipped with that reason."""
 
 
 class Device(abc.ABC):

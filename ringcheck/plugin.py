@@ -16,6 +16,7 @@ from typing import Any
 import allure
 import pytest
 from pytest_bdd.parser import Feature, Scenario
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from . import report
 from .adapter import Capabilities, Implementation
@@ -23,7 +24,8 @@ from .scene import Scene
 from .settings import Settings
 from .targets import Target, build
 
-KEYED_TAGS = ("doc", "needs")
+KEYED_TAGS = {"doc": "section", "needs": "capability"}
+"""Tag keys that become markers with a keyword argument: ``@doc:x`` is ``doc(section="x")``."""
 SUMMARY = pytest.StashKey[str]()
 
 NEEDS: dict[str, Callable[[Capabilities], bool]] = {
@@ -57,20 +59,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "doc(section): the documentation section a scenario checks")
     config.addinivalue_line("markers", "needs(capability): skip unless the implementation offers it")
+    config.addinivalue_line("markers", "feature(file): the feature file a scenario comes from, without .feature")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
     key, sep, value = tag.partition(":")
     if sep and key in KEYED_TAGS:
-        return getattr(pytest.mark, key)(value)(function)
+        return getattr(pytest.mark, key)(**{KEYED_TAGS[key]: value})(function)
     return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each scenario with its feature file, so ``-m "feature(file='cancel')"`` selects one file."""
+    for item in items:
+        # pytest-bdd keeps which scenario each generated test runs in this registry (its own
+        # code reads it the same way); there is no public accessor yet.
+        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+        if template is not None:
+            item.add_marker(pytest.mark.feature(file=Path(template.feature.filename).stem))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
+    notes = request.getfixturevalue("implementation").capabilities.notes
+    for key in (scenario.name, *sorted(scenario.tags), *sorted(feature.tags)):
+        if key in notes:
+            pytest.skip(f"known difference of this implementation: {notes[key]}")
     for mark in request.node.iter_markers("doc"):
-        section = str(mark.args[0])
+        section = str(mark.kwargs["section"])
         allure.dynamic.link(report.doc_link(section), name=f"documentation: {section}")
         allure.dynamic.tag(f"doc:{section}")
 
@@ -120,20 +137,11 @@ def scene(
 def _skip_unless_capable(implementation: Implementation, request: pytest.FixtureRequest) -> None:
     capabilities = implementation.capabilities
     for mark in request.node.iter_markers("needs"):
-        need = str(mark.args[0])
+        need = str(mark.kwargs["capability"])
         if need not in NEEDS:
             raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
         if not NEEDS[need](capabilities):
             pytest.skip(f"{implementation.name} does not offer {need}")
-    name = getattr(request.node.function, "__scenario__", None)
-    keys = {m.name for m in request.node.iter_markers()} | {
-        f"doc:{m.args[0]}" for m in request.node.iter_markers("doc")
-    }
-    if name is not None:
-        keys.add(name.name)
-    for key in keys:
-        if key in capabilities.notes:
-            pytest.skip(f"{implementation.name}: {capabilities.notes[key]}")
 
 
 @pytest.hookimpl(trylast=True)
