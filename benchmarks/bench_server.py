@@ -21,14 +21,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from mockserver.clock import SystemClock
 from ringcheck.adapter import CallStatus, CallType, ListenerEvent, ReceiverType
 from ringcheck.wire.device import WireDevice
-from ringcheck.wire.session import Endpoint, WireSession
+from ringcheck.wire.session import Endpoint
 
 
 def rss_kib(pid: int) -> int:
@@ -42,12 +41,9 @@ class Party:
 
     def __init__(self, endpoint: Endpoint, uid: str, http: aiohttp.ClientSession) -> None:
         self.events: asyncio.Queue[ListenerEvent] = asyncio.Queue()
-        self.session = WireSession(endpoint, uid, http, self._deliver, lambda _line: None)
-        self.device = WireDevice(self.session, SystemClock(), self.events.put_nowait, lambda _line: None)
+        self.device = WireDevice(endpoint, uid, http, SystemClock(), self.events.put_nowait, lambda _line: None)
+        self.session = self.device.session
         self.device.add_call_listener("bench")
-
-    async def _deliver(self, body: dict[str, Any]) -> None:
-        await self.device.on_message(body)
 
     async def told(self, status: CallStatus) -> None:
         event = await asyncio.wait_for(self.events.get(), 10)

@@ -90,25 +90,35 @@ async def journal_requests(request: web.Request, handler: Handler) -> web.Stream
     if request.path.startswith("/_admin/") or request.path == "/":
         return await handler(request)
     device = request.headers.get("resource", "")
+    too_large = False
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raw = b""
+        # Answer here: a second read by the handler would see an empty or truncated body and
+        # might accept it (an oversized PUT /me or auth_tokens used to succeed).
+        raw, too_large = b"", True
+    body = _body_for_journal(raw)
+    who = state.sessions.peek(request.headers.get("authToken")) or request.match_info.get("uid") or "someone"
+    shown = f" {json.dumps(body, separators=(',', ':'))}" if body and len(raw) <= 200 else ""
     state.journal.add(
         "request",
-        f"{request.method} {request.path} from {device or 'an unnamed device'}",
+        f"{who} ({device or 'no device named'}): {request.method} {request.path}{shown}",
         method=request.method,
         path=request.path,
         device=device,
-        body=_body_for_journal(raw),
+        body=body,
     )
-    response = await handler(request)
-    summary = f"answered {request.method} {request.path}: {response.status}"
+    if too_large:
+        code, message = _FROM_HTTP[413]
+        response: web.StreamResponse = refusal_response(Refusal(code, message))
+    else:
+        response = await handler(request)
+    summary = f"answered {response.status} to {who}'s {request.method} {request.path}"
     data: dict[str, Any] = {"status": response.status, "device": device, "uid": request.get(ACTING_UID)}
     if isinstance(response, web.Response) and response.status >= 400 and response.text:
         error = json.loads(response.text).get("error", {})
         data["code"] = error.get("code")
-        summary += f" {error.get('code')}"
+        summary += f": {error.get('code')}"
     state.journal.add("response", summary, **data)
     return response
 

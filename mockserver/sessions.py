@@ -39,6 +39,10 @@ class Sessions:
             )
         return uid
 
+    def peek(self, token: str | None) -> str | None:
+        """Whose token this is, without refusing; for the journal."""
+        return self._tokens.get(token or "")
+
     def uid_for_jwt(self, jwt: object) -> str | None:
         return self._jwts.get(jwt) if isinstance(jwt, str) else None
 

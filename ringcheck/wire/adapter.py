@@ -18,7 +18,6 @@ from ..adapter import CallInfo, CallStatus, CallType, Capabilities, Device, Even
 from ..loopthread import LoopThread
 from ..servers import ServerHandle
 from .device import WireDevice
-from .session import WireSession
 
 T = TypeVar("T")
 OPERATION_DEADLINE = 10.0
@@ -38,6 +37,8 @@ class WireImplementation(Implementation):
         self._http: aiohttp.ClientSession | None = None
         self._devices: list[SyncWireDevice] = []
         self._requests: list[str] = []
+        self._labels: dict[str, str] = {}
+        """Device ids as the server sees them, and the scenario's name for each."""
         self._lock = threading.Lock()
 
     def _run(self, coro: Coroutine[Any, Any, T], what: str) -> T:
@@ -51,21 +52,20 @@ class WireImplementation(Implementation):
         async def login() -> WireDevice:
             if self._http is None:
                 self._http = aiohttp.ClientSession()
-            holder: list[WireDevice] = []
-
-            async def deliver(body: dict[str, Any]) -> None:
-                await holder[0].on_message(body)
-
-            session = WireSession(
-                self.server.endpoint, uid, self._http, deliver, lambda line: self._record(f"{label}: {line}")
+            device = WireDevice(
+                self.server.endpoint,
+                uid,
+                self._http,
+                self.clock,
+                on_event,
+                lambda line: self._record(f"{label}: {line}"),
             )
-            device = WireDevice(session, self.clock, on_event, lambda line: self._record(f"{label}: {line}"))
-            holder.append(device)
-            await session.login()
+            await device.session.login()
             return device
 
         device = SyncWireDevice(self, self._run(login(), f"logging {label} in"), label)
         self._devices.append(device)
+        self._labels[device.device_id] = label
         return device
 
     def advance_time(self, seconds: float) -> None:
@@ -80,16 +80,22 @@ class WireImplementation(Implementation):
         for device in self._devices:
             device.close()
         self._devices.clear()
+        self._labels.clear()
         with self._lock:
             self._requests.clear()
         self._run(self.server.reset(), "resetting the server")
 
     def transcript(self) -> Sequence[str]:
-        journal = self._run(self.server.journal(), "reading the server's journal")
-        if journal:
-            return journal
-        with self._lock:
-            return list(self._requests)
+        lines = self._run(self.server.journal(), "reading the server's journal")
+        if not lines:
+            with self._lock:
+                lines = list(self._requests)
+        return [self._name_devices(line) for line in lines]
+
+    def _name_devices(self, line: str) -> str:
+        for device_id, label in self._labels.items():
+            line = line.replace(device_id, label)
+        return line
 
     def describe(self) -> dict[str, str]:
         return {"implementation": self.name, **self.server.describe()}
@@ -106,6 +112,7 @@ class SyncWireDevice(Device):
         self._owner = owner
         self._device = device
         self.uid = device.uid
+        self.device_id = device.session.device_id
         self.label = label
         self._closed = False
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import aiohttp
+
 from mockserver.clock import Clock, TimerHandle
 
 from ..adapter import Callback, CallInfo, CallStatus, CallType, EventSink, ListenerEvent, ReceiverType, Refused
 from .messages import MalformedMessage, call_info
-from .session import RequestLog, WireSession
+from .session import Endpoint, RequestLog, WireSession
 
 DEFAULT_TIMEOUT = 45
 
@@ -32,9 +34,17 @@ def resolve_timeout(timeout: float | None) -> int:
 
 
 class WireDevice:
-    def __init__(self, session: WireSession, clock: Clock, on_event: EventSink, log: RequestLog) -> None:
-        self.session = session
-        self.uid = session.uid
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        uid: str,
+        http: aiohttp.ClientSession,
+        clock: Clock,
+        on_event: EventSink,
+        log: RequestLog,
+    ) -> None:
+        self.session = WireSession(endpoint, uid, http, self.on_message, log)
+        self.uid = uid
         self._clock = clock
         self._on_event = on_event
         self._log = log
@@ -127,13 +137,13 @@ class WireDevice:
             self._emit(Callback.OUTGOING_CALL_REJECTED, call)
         elif status is CallStatus.UNANSWERED and mine:
             self._emit(Callback.OUTGOING_CALL_REJECTED, call)
-            self._clear_if_active(call)
+            self._clear_if_active(call.session_id)
         elif status in (CallStatus.CANCELLED, CallStatus.UNANSWERED):
             self._emit(Callback.INCOMING_CALL_CANCELLED, call)
-            self._clear_if_active(call)
+            self._clear_if_active(call.session_id)
         elif status is CallStatus.ENDED:
             self._emit(Callback.CALL_ENDED_MESSAGE_RECEIVED, call)
-            self._clear_if_active(call)
+            self._clear_if_active(call.session_id)
 
     async def _no_answer(self, session_id: str) -> None:
         """The caller's timer ran out: mark the call unanswered and tell our own listeners."""
@@ -142,10 +152,10 @@ class WireDevice:
             call = call_info(await self._update(session_id, CallStatus.UNANSWERED))
         except Refused as refusal:
             self._log(f"{self.uid}'s no-answer timer: the server refused unanswered: {refusal}")
-            self._clear_if_active_id(session_id)
+            self._clear_if_active(session_id)
             return
         self._emit(Callback.OUTGOING_CALL_REJECTED, call)
-        self._clear_if_active_id(session_id)
+        self._clear_if_active(session_id)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -166,10 +176,7 @@ class WireDevice:
     def _is_active(self, session_id: str) -> bool:
         return self._active is not None and self._active.session_id == session_id
 
-    def _clear_if_active(self, call: CallInfo) -> None:
-        self._clear_if_active_id(call.session_id)
-
-    def _clear_if_active_id(self, session_id: str) -> None:
+    def _clear_if_active(self, session_id: str) -> None:
         if self._is_active(session_id):
             self._clear()
 
