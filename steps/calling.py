@@ -6,21 +6,13 @@ from collections.abc import Callable
 
 from pytest_bdd import parsers, when
 
-from ringcheck.adapter import CallInfo, CallStatus
+from ringcheck.adapter import CallInfo, CallStatus, Device
 from ringcheck.scene import Scene
 
 from .vocabulary import A_CALL, CALL, PRONOUN, RECEIVER, SUBJECT, WHO, call_type, handle, receiver, resolve_call
 
 TIMEOUT = r"(?: with a timeout of (?P<timeout>-?[0-9.]+) seconds)?"
 TRIES = r"(?P<tries>tries to )?"
-VERB = {
-    "starts": "start",
-    "accepts": "accept",
-    "rejects": "reject",
-    "answers": "answer",
-    "cancels": "cancel",
-    "ends": "end",
-}
 
 
 def perform(scene: Scene, who: str, tries: str | None, what: str, action: Callable[[], CallInfo | None]) -> None:
@@ -43,34 +35,26 @@ def start_call(scene: Scene, who: str, tries: str | None, a_call: str, to: str, 
     perform(scene, who, tries, f"start {a_call} to {to}", start)
 
 
-@when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:accepts|accept) (?P<call>{CALL})"))
-def accept(scene: Scene, who: str, tries: str | None, call: str) -> None:
-    device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(scene, who, tries, f"accept {call}", lambda: device.accept_call(info.session_id))
+OPERATIONS: dict[str, Callable[[Device, str], CallInfo | None]] = {
+    "accept": lambda device, session_id: device.accept_call(session_id),
+    "reject": lambda device, session_id: device.reject_call(session_id, CallStatus.REJECTED),
+    "cancel": lambda device, session_id: device.reject_call(session_id, CallStatus.CANCELLED),
+    "end": lambda device, session_id: device.end_call(session_id),
+}
+"""What "accepts the call", "rejects", "cancels" and "ends" do on the device (SPEC section 2)."""
 
 
-@when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:rejects|reject) (?P<call>{CALL})"))
-def reject(scene: Scene, who: str, tries: str | None, call: str) -> None:
+@when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?P<verb>accepts?|rejects?|cancels?|ends?) (?P<call>{CALL})"))
+def act_on_call(scene: Scene, who: str, tries: str | None, verb: str, call: str) -> None:
     device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(scene, who, tries, f"reject {call}", lambda: device.reject_call(info.session_id, CallStatus.REJECTED))
+    operation = OPERATIONS[verb.removesuffix("s")]
+    perform(scene, who, tries, f"{verb.removesuffix('s')} {call}", lambda: operation(device, info.session_id))
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:answers|answer) (?P<call>{CALL}) that {SUBJECT} is busy"))
 def busy(scene: Scene, who: str, tries: str | None, call: str) -> None:
     device, info = handle(scene, who).device, resolve_call(scene, call, who)
     perform(scene, who, tries, f"answer {call} busy", lambda: device.reject_call(info.session_id, CallStatus.BUSY))
-
-
-@when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:cancels|cancel) (?P<call>{CALL})"))
-def cancel(scene: Scene, who: str, tries: str | None, call: str) -> None:
-    device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(scene, who, tries, f"cancel {call}", lambda: device.reject_call(info.session_id, CallStatus.CANCELLED))
-
-
-@when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:ends|end) (?P<call>{CALL})"))
-def end(scene: Scene, who: str, tries: str | None, call: str) -> None:
-    device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(scene, who, tries, f"end {call}", lambda: device.end_call(info.session_id))
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) clears {PRONOUN} active call"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from pytest_bdd import parsers, then
 
 from ringcheck.adapter import Callback, CallInfo, CallStatus
@@ -11,164 +13,128 @@ from ringcheck.scene import Scene
 from .vocabulary import CALL, CODE, NAME, SUBJECT, WHO, WHOS, handle, handles_of_people, resolve_call, split_names
 
 
-def told(scene: Scene, whos: str, expectation: Expectation) -> None:
-    for who in split_names(whos):
-        scene.expect(handle(scene, who), expectation)
+def incoming_from(scene: Scene, caller: str) -> Expectation:
+    call = scene.call(started_by=caller)
+    return Expectation(
+        f"told of an incoming {call.call_type} call from {caller}",
+        Callback.INCOMING_CALL_RECEIVED,
+        CallStatus.INITIATED,
+        call,
+        initiator=call.initiator,
+        call_type=call.call_type,
+    )
 
 
 @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told of an incoming call from (?P<caller>{NAME})"))
 def told_incoming(scene: Scene, whos: str, caller: str) -> None:
-    call = scene.call(started_by=caller)
-    told(
-        scene,
-        whos,
-        Expectation(
-            f"told of an incoming {call.call_type} call from {caller}",
-            Callback.INCOMING_CALL_RECEIVED,
-            CallStatus.INITIATED,
-            call,
-            initiator=call.initiator,
-            call_type=call.call_type,
-        ),
-    )
+    for who in split_names(whos):
+        scene.expect(handle(scene, who), incoming_from(scene, caller))
 
 
-@then(parsers.re(rf"(?P<who>{WHO}) is told that (?P<actor>{NAME}) accepted (?P<call>{CALL})"))
-def told_accepted(scene: Scene, who: str, actor: str, call: str) -> None:
-    info = resolve_call(scene, call, who)
-    told(
-        scene,
-        who,
-        Expectation(f"told that {actor} accepted {call}", Callback.OUTGOING_CALL_ACCEPTED, CallStatus.ONGOING, info),
-    )
+@dataclass(frozen=True)
+class News:
+    """One thing a party can be told: the words after "told that", and the callback that says it."""
+
+    words: str
+    """A regular expression; its optional groups ``actor`` and ``call`` say who acted, on which call."""
+    says: str
+    """The same in plain words for failure messages, with ``{actor}`` and ``{call}`` filled in."""
+    callback: Callback
+    status: CallStatus
 
 
-@then(parsers.re(rf"(?P<who>{WHO}) is told that (?P<actor>{NAME}) rejected (?P<call>{CALL})"))
-def told_rejected(scene: Scene, who: str, actor: str, call: str) -> None:
-    info = resolve_call(scene, call, who)
-    told(
-        scene,
-        who,
-        Expectation(f"told that {actor} rejected {call}", Callback.OUTGOING_CALL_REJECTED, CallStatus.REJECTED, info),
-    )
+NEWS = [
+    News(
+        rf"(?P<actor>{NAME}) accepted (?P<call>{CALL})",
+        "{actor} accepted {call}",
+        Callback.OUTGOING_CALL_ACCEPTED,
+        CallStatus.ONGOING,
+    ),
+    News(
+        rf"(?P<actor>{NAME}) rejected (?P<call>{CALL})",
+        "{actor} rejected {call}",
+        Callback.OUTGOING_CALL_REJECTED,
+        CallStatus.REJECTED,
+    ),
+    News(rf"(?P<actor>{NAME}) is busy", "{actor} is busy", Callback.OUTGOING_CALL_REJECTED, CallStatus.BUSY),
+    News(
+        rf"(?P<actor>{NAME}) cancelled (?P<call>{CALL})",
+        "{actor} cancelled {call}",
+        Callback.INCOMING_CALL_CANCELLED,
+        CallStatus.CANCELLED,
+    ),
+    News(
+        rf"(?P<call>{CALL}) went unanswered",
+        "{call} went unanswered",
+        Callback.OUTGOING_CALL_REJECTED,
+        CallStatus.UNANSWERED,
+    ),
+    News(
+        rf"{SUBJECT} missed (?P<call>{CALL})",
+        "they missed {call}",
+        Callback.INCOMING_CALL_CANCELLED,
+        CallStatus.UNANSWERED,
+    ),
+    News(rf"(?P<call>{CALL}) has ended", "{call} has ended", Callback.CALL_ENDED_MESSAGE_RECEIVED, CallStatus.ENDED),
+    # "Answered elsewhere": the SDK dispatches the news on the receiver's other devices by status.
+    News(
+        "the call was answered on another device",
+        "the call was answered on another device",
+        Callback.OUTGOING_CALL_ACCEPTED,
+        CallStatus.ONGOING,
+    ),
+    News(
+        "the call was rejected on another device",
+        "the call was rejected on another device",
+        Callback.OUTGOING_CALL_REJECTED,
+        CallStatus.REJECTED,
+    ),
+]
+
+LISTENERS = r"(?P<listeners>\"[^\"]+\"(?: and \"[^\"]+\")*)"
 
 
-@then(parsers.re(rf"(?P<who>{WHO}) is told that (?P<actor>{NAME}) is busy"))
-def told_busy(scene: Scene, who: str, actor: str) -> None:
-    info = resolve_call(scene, f"the call with {actor}", who)
-    told(scene, who, Expectation(f"told that {actor} is busy", Callback.OUTGOING_CALL_REJECTED, CallStatus.BUSY, info))
+def _listener_ids(listeners: str) -> list[str]:
+    return listeners.strip('"').split('" and "')
 
 
-@then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that (?P<actor>{NAME}) cancelled (?P<call>{CALL})"))
-def told_cancelled(scene: Scene, whos: str, actor: str, call: str) -> None:
-    info = resolve_call(scene, call, actor)
-    told(
-        scene,
-        whos,
-        Expectation(
-            f"told that {actor} cancelled {call}", Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED, info
-        ),
-    )
+def _define_news_steps(news: News) -> None:
+    """Two steps for each kind of news: "Bob is told that ..." and "Bob's listener "x" is told that ..."."""
+
+    def expectation(scene: Scene, listener: str, actor: str | None, call: str | None) -> Expectation:
+        # "the call with X" is seen from the listener's side; "is busy" is about the call with the actor.
+        reference = call or (f"the call with {actor}" if actor else "the call")
+        described = news.says.format(actor=actor, call=call)
+        return Expectation(
+            f"told that {described}", news.callback, news.status, resolve_call(scene, reference, listener)
+        )
+
+    @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that {news.words}"), stacklevel=2)
+    def party_told(scene: Scene, whos: str, actor: str | None = None, call: str | None = None) -> None:
+        for who in split_names(whos):
+            scene.expect(handle(scene, who), expectation(scene, who, actor, call))
+
+    @then(parsers.re(rf"(?P<who>{NAME})'s listeners? {LISTENERS} (?:are both|is) told that {news.words}"), stacklevel=2)
+    def listeners_told(
+        scene: Scene, who: str, listeners: str, actor: str | None = None, call: str | None = None
+    ) -> None:
+        for listener in _listener_ids(listeners):
+            told = expectation(scene, who, actor, call)
+            scene.expect(handle(scene, who), replace(told, listener_id=listener))
 
 
-@then(parsers.re(rf"(?P<who>{WHO}) is told that (?P<call>{CALL}) went unanswered"))
-def told_unanswered(scene: Scene, who: str, call: str) -> None:
-    info = resolve_call(scene, call, who)
-    told(
-        scene,
-        who,
-        Expectation(f"told that {call} went unanswered", Callback.OUTGOING_CALL_REJECTED, CallStatus.UNANSWERED, info),
-    )
-
-
-@then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that {SUBJECT} missed (?P<call>{CALL})"))
-def told_missed(scene: Scene, whos: str, call: str) -> None:
-    info = resolve_call(scene, call, split_names(whos)[0])
-    told(
-        scene,
-        whos,
-        Expectation(f"told that they missed {call}", Callback.INCOMING_CALL_CANCELLED, CallStatus.UNANSWERED, info),
-    )
-
-
-@then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that (?P<call>{CALL}) has ended"))
-def told_ended(scene: Scene, whos: str, call: str) -> None:
-    info = resolve_call(scene, call, split_names(whos)[0])
-    told(
-        scene,
-        whos,
-        Expectation(f"told that {call} has ended", Callback.CALL_ENDED_MESSAGE_RECEIVED, CallStatus.ENDED, info),
-    )
-
-
-@then(parsers.re(rf"(?P<who>{WHO}) is told that the call was answered on another device"))
-def told_answered_elsewhere(scene: Scene, who: str) -> None:
-    told(
-        scene,
-        who,
-        Expectation(
-            "told that the call was answered on another device",
-            Callback.OUTGOING_CALL_ACCEPTED,
-            CallStatus.ONGOING,
-            scene.call(),
-        ),
-    )
-
-
-@then(parsers.re(rf"(?P<who>{WHO}) is told that the call was rejected on another device"))
-def told_rejected_elsewhere(scene: Scene, who: str) -> None:
-    told(
-        scene,
-        who,
-        Expectation(
-            "told that the call was rejected on another device",
-            Callback.OUTGOING_CALL_REJECTED,
-            CallStatus.REJECTED,
-            scene.call(),
-        ),
-    )
+for _news in NEWS:
+    _define_news_steps(_news)
 
 
 @then(
     parsers.re(
-        rf"(?P<who>{NAME})'s listeners? (?P<listeners>\"[^\"]+\"(?: and \"[^\"]+\")*)(?: are both| is) "
-        rf"told of an incoming call from (?P<caller>{NAME})"
+        rf"(?P<who>{NAME})'s listeners? {LISTENERS} (?:are both|is) told of an incoming call from (?P<caller>{NAME})"
     )
 )
 def listeners_told_incoming(scene: Scene, who: str, listeners: str, caller: str) -> None:
-    call = scene.call(started_by=caller)
-    for listener in listeners.strip('"').split('" and "'):
-        scene.expect(
-            handle(scene, who),
-            Expectation(
-                f"told on listener {listener!r} of an incoming call from {caller}",
-                Callback.INCOMING_CALL_RECEIVED,
-                CallStatus.INITIATED,
-                call,
-                listener_id=listener,
-            ),
-        )
-
-
-@then(
-    parsers.re(
-        rf"(?P<who>{NAME})'s listeners (?P<listeners>\"[^\"]+\"(?: and \"[^\"]+\")*) are both "
-        rf"told that (?P<actor>{NAME}) cancelled (?P<call>{CALL})"
-    )
-)
-def listeners_told_cancelled(scene: Scene, who: str, listeners: str, actor: str, call: str) -> None:
-    info = resolve_call(scene, call, actor)
-    for listener in listeners.strip('"').split('" and "'):
-        scene.expect(
-            handle(scene, who),
-            Expectation(
-                f"told on listener {listener!r} that {actor} cancelled {call}",
-                Callback.INCOMING_CALL_CANCELLED,
-                CallStatus.CANCELLED,
-                info,
-                listener_id=listener,
-            ),
-        )
+    for listener in _listener_ids(listeners):
+        scene.expect(handle(scene, who), replace(incoming_from(scene, caller), listener_id=listener))
 
 
 @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) not told anything more"))
