@@ -7,6 +7,7 @@ it (with the reason) when the implementation lacks that capability.
 
 from __future__ import annotations
 
+import importlib.metadata
 import platform
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import fields
@@ -107,13 +108,20 @@ def ringcheck_target(ringcheck_settings: Settings, pytestconfig: pytest.Config) 
             **target.implementation.describe(),
             "adapter": ringcheck_settings.adapter,
             "python": platform.python_version(),
-            "pytest": pytest.__version__,
+            **{package: _version(package) for package in ("ringcheck", "pytest", "pytest-bdd", "aiohttp")},
         }
         report.write_environment(Path(alluredir), facts)
     try:
         yield target
     finally:
         target.close()
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 @pytest.fixture(scope="session")
