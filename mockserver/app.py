@@ -70,7 +70,10 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
         if exc.status < 400:
             raise
         code, message = _FROM_HTTP.get(exc.status, (ErrorCode.BAD_REQUEST, exc.reason))
-        return web.json_response(Refusal(code, message).as_json(), status=exc.status)
+        response = web.json_response(Refusal(code, message).as_json(), status=exc.status)
+        if "Allow" in exc.headers:  # a 405 must say which methods the endpoint does take (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unexpected failure serving %s %s", request.method, request.path)
         return refusal_response(Refusal(ErrorCode.INTERNAL, "the mock server failed; see its log"))

@@ -20,6 +20,11 @@ from .calls import AllDevices, Audience
 log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
+Hangup = Callable[[], Awaitable[object]]
+
+
+async def _nothing_to_hang_up() -> None:
+    return None
 
 
 @dataclass(eq=False)
@@ -27,8 +32,11 @@ class Connection:
     uid: str
     device: str
     send_text: SendText
+    hang_up: Hangup = _nothing_to_hang_up
+    """Close the underlying socket, for a connection replaced by the device's newer one."""
     _outbox: asyncio.Queue[tuple[str, asyncio.Future[bool]]] = field(default_factory=asyncio.Queue)
     _writer: asyncio.Task[None] | None = None
+    _closed: bool = False
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._drain(), name=f"ws-writer:{self.device}")
@@ -36,23 +44,30 @@ class Connection:
     def post(self, frame: dict[str, Any]) -> asyncio.Future[bool]:
         """Queue ``frame``; the future tells whether it was written."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._outbox.put_nowait((json.dumps(frame), done))
+        if self._closed:
+            # Nobody drains a closed outbox (e.g. a connection replaced by the device's reconnect):
+            # a frame posted now is lost, and whoever awaits it must not wait forever.
+            done.set_result(False)
+        else:
+            self._outbox.put_nowait((json.dumps(frame), done))
         return done
 
     async def _drain(self) -> None:
         while True:
             text, done = await self._outbox.get()
+            written = False
             try:
                 await self.send_text(text)
+                written = True
             except (ConnectionError, RuntimeError) as exc:
                 log.info("could not write to %s/%s: %s", self.uid, self.device, exc)
+            finally:
+                # Also when cancelled mid-write by close(): the frame's publisher must not hang.
                 if not done.done():
-                    done.set_result(False)
-            else:
-                if not done.done():
-                    done.set_result(True)
+                    done.set_result(written)
 
     async def close(self) -> None:
+        self._closed = True
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -81,10 +96,13 @@ class Hub:
         connection.start()
         return previous
 
-    def detach(self, connection: Connection) -> None:
+    def detach(self, connection: Connection) -> bool:
+        """Forget ``connection``; False if it was no longer the device's (a newer one replaced it)."""
         devices = self._devices.get(connection.uid, {})
         if devices.get(connection.device) is connection:
             del devices[connection.device]
+            return True
+        return False
 
     def devices_of(self, uid: str) -> list[str]:
         return list(self._devices.get(uid, {}))

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 CLOSE_BAD_FRAME = 4400
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_REPLACED = 4409
+"""A newer connection of the same device took over."""
 
 AUTH_OK = {"type": "auth", "body": {"code": "200", "status": "OK"}}
 
@@ -68,8 +70,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 connection = await _authenticate(state, ws, frame, connection)
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
     finally:
-        if connection is not None:
-            state.hub.detach(connection)
+        if connection is not None and state.hub.detach(connection):
             await connection.close()
             state.journal.add(
                 "connection",
@@ -105,10 +106,12 @@ async def _authenticate(
         state.hub.detach(current)
         await current.close()
     await ws.send_json(AUTH_OK)
-    connection = Connection(uid, device, ws.send_str)
+    connection = Connection(uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"))
     replaced = state.hub.attach(connection)
     if replaced is not None:
+        # The device reconnected: its old socket would hear nothing more, so say so and close it.
         await replaced.close()
+        await replaced.hang_up()
     state.journal.add("connection", f"{uid} ({device}) connected", uid=uid, device=device)
     return connection
 
