@@ -39,7 +39,13 @@ async def reset(request: web.Request) -> web.Response:
     await close_all(state)
     state.reset()
     state.journal.add("request", "reset to the seed")
-    return ok({"users": sorted(state.directory.users), "groups": sorted(state.directory.groups)})
+    return ok(
+        {
+            "users": sorted(state.directory.users),
+            "groups": sorted(state.directory.groups),
+            "journalNext": state.journal.next_seq,
+        }
+    )
 
 
 @routes.post("/users")

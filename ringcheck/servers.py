@@ -117,8 +117,7 @@ class RemoteServer(ServerHandle):
 
     async def reset(self) -> None:
         if self.steerable:
-            await self._admin("POST", "reset")
-            self._since = (await self._admin("GET", "journal?since=999999999"))["next"]
+            self._since = (await self._admin("POST", "reset"))["journalNext"]
 
     async def advance(self, seconds: float) -> None:
         if self.steerable:
