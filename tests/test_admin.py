@@ -73,7 +73,11 @@ async def test_reset_forgets_calls_revokes_sessions_and_disconnects_devices(api:
     assert (await api.admin("POST", "/users", {"uid": "erin"})).status == 201
 
     reply = await api.admin("POST", "/reset")
-    assert reply.data == {"users": ["alex", "bob", "carol", "dave"], "groups": ["team"]}
+    assert reply.data == {
+        "users": ["alex", "bob", "carol", "dave"],
+        "groups": ["team"],
+        "journalNext": api.server.state.journal.next_seq,
+    }, "the reset answers the seed's people and where the journal goes on from"
 
     assert await asyncio.wait_for(alex_socket.closed(), DEADLINE) == 1001
     assert (await api.admin("GET", "/devices")).data == {"alex": [], "bob": [], "carol": [], "dave": []}
