@@ -108,13 +108,17 @@ class Capabilities:
     """:meth:`Implementation.reset` forgets every call, so scenarios start clean."""
     notes: dict[str, str] = field(default_factory=dict)
     """Known differences from the specification: a scenario name, or a tag such as "doc:cancel-call",
-    mapped to the reason; those scenarios are skipped with that reason."""
+    mapped to the reason. Those scenarios still run, expected to fail (strictly: if one passes,
+    the run says so, and the note can go)."""
 
 
 class Device(abc.ABC):
     """One logged-in client of one user: an app on a phone, a browser tab, an SDK instance."""
 
     uid: str
+    wire_id: str | None = None
+    """The id the server knows this device by (CometChat's ``resource`` / WebSocket ``deviceId``),
+    if the implementation knows it: reports then call the device by its scenario name."""
 
     @abc.abstractmethod
     def initiate_call(

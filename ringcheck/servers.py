@@ -8,6 +8,7 @@ operations the suite uses between scenarios (reset, moving its clock, reading it
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import aiohttp
 from mockserver import MockServer, ServerConfig, VirtualClock
 from mockserver.journal import Entry
 
+from .adapter import Device, EventSink, Implementation
+from .loopthread import LoopThread
 from .wire.session import Endpoint
 
 
@@ -132,3 +135,43 @@ class RemoteServer(ServerHandle):
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
+
+
+class OnServer(Implementation):
+    """A built-in adapter whose devices talk to a server the suite knows: between scenarios the
+    server is reset, and the report's transcript is the server's journal with every device called
+    by its scenario name ("Bob's laptop"), where the server keeps one."""
+
+    def __init__(self, inner: Implementation, server: ServerHandle, loop: LoopThread) -> None:
+        self.inner = inner
+        self.server = server
+        self._loop = loop
+        self.name = inner.name
+        self.capabilities = dataclasses.replace(inner.capabilities, reset=server.steerable)
+        self._labels: dict[str, str] = {}
+
+    def open_device(self, uid: str, label: str, on_event: EventSink) -> Device:
+        device = self.inner.open_device(uid, label, on_event)
+        if device.wire_id:
+            self._labels[device.wire_id] = label
+        return device
+
+    def advance_time(self, seconds: float) -> None:
+        self.inner.advance_time(seconds)
+
+    def reset(self) -> None:
+        self.inner.reset()
+        self._labels.clear()
+        self._loop.run(self.server.reset(), what="resetting the server")
+
+    def transcript(self) -> Sequence[str]:
+        lines = [*self._loop.run(self.server.journal(), what="reading the server's journal"), *self.inner.transcript()]
+        for wire_id, label in self._labels.items():
+            lines = [line.replace(wire_id, label) for line in lines]
+        return lines
+
+    def describe(self) -> dict[str, str]:
+        return {**self.inner.describe(), **self.server.describe()}
+
+    def close(self) -> None:
+        self.inner.close()

@@ -33,7 +33,8 @@ class Settings:
         metadata=_meta(
             "--ringcheck-server",
             "RINGCHECK_SERVER",
-            "'embedded' starts the bundled mock server in-process; a URL (http://127.0.0.1:8080) uses a running one",
+            "'embedded' starts the bundled mock server in-process; a URL (http://127.0.0.1:8080) uses a running one; "
+            "'cometchat' (with the sdk adapter) a real CometChat app from RINGCHECK_SDK_*",
         ),
     )
     app_id: str = field(default=DEFAULT_APP_ID, metadata=_meta("--ringcheck-app-id", "RINGCHECK_APP_ID", "app id"))

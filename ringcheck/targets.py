@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .adapter import Implementation
 from .loopthread import LoopThread
-from .servers import EmbeddedServer, RemoteServer, ServerHandle
+from .servers import EmbeddedServer, OnServer, RemoteServer, ServerHandle
 from .settings import Settings
 from .wire.session import Endpoint
 
@@ -55,13 +55,35 @@ def build(settings: Settings) -> Target:
 
             server = server_for(settings, tls=False)
             loop.run(server.start(), what="starting the server")
-            return Target(WireImplementation(loop, server), loop, server)
+            return Target(OnServer(WireImplementation(loop, server), server, loop), loop, server)
         if settings.adapter == "sdk":
-            raise ConfigurationError("the real-SDK adapter is not part of this build yet")
+            return _sdk(settings, loop)
         return Target(_custom(settings), loop, None)
     except BaseException:
         loop.close()
         raise
+
+
+def _sdk(settings: Settings, loop: LoopThread) -> Target:
+    """Each device a real CometChat JS SDK in Node: against a CometChat app, or a server over TLS."""
+    from .sdk import SdkImplementation, SdkTarget
+
+    if settings.server == "cometchat":
+        # A real app: its id, region and auth key come from RINGCHECK_SDK_* (see the README).
+        return Target(SdkImplementation(SdkTarget.from_env()), loop, None)
+    server = server_for(settings, tls=True)
+    loop.run(server.start(), what="starting the server")
+    endpoint = server.endpoint
+    target = SdkTarget.for_base_url(endpoint.base_url, endpoint.app_id, endpoint.api_key, server.ca_file)
+    clock = server.shares_clock
+
+    def advance_server(seconds: float) -> None:
+        if clock is not None:
+            loop.run(clock.advance(seconds), what=f"advancing the server's clock by {seconds:g} s")
+        else:
+            loop.run(server.advance(seconds), what=f"advancing the server's clock by {seconds:g} s")
+
+    return Target(OnServer(SdkImplementation(target, advance_server=advance_server), server, loop), loop, server)
 
 
 def _custom(settings: Settings) -> Implementation:

@@ -152,13 +152,17 @@ function downgradeLoopback(url) {
 /**
  * Counts what the SDK has in flight on the network, so the bridge can wait for quiet.
  *
- * `onIdle` waiters resolve when no REST request is pending and no heartbeat ping is waiting for
- * its pong.
+ * `idle()` resolves when no REST request is pending (including the SDK's handling of its
+ * answer), no heartbeat ping is waiting for its pong, and no socket is still connecting or
+ * waiting for its auth reply.
  */
 class Activity {
   constructor() {
     this.fetches = 0;
     this.waiters = [];
+    // Every REST answer that carried {"error": ...}, so the bridge can tell when the SDK
+    // resolved an operation although the server refused its request.
+    this.restErrors = [];
   }
   fetchStarted() {
     this.fetches += 1;
@@ -175,7 +179,7 @@ class Activity {
     }
   }
   busy() {
-    return this.fetches > 0 || TrackedSocketRegistry.outstandingPings() > 0;
+    return this.fetches > 0 || TrackedSocketRegistry.outstandingPings() > 0 || TrackedSocketRegistry.connecting();
   }
   idle() {
     if (!this.busy()) return Promise.resolve();
@@ -228,7 +232,14 @@ function makeFetch({ plain, activity, trace }) {
       response: text,
       ms: Date.now() - started,
     });
-    const result = new Response(text, {
+    const parsed = safeParse(text);
+    if (parsed && typeof parsed === 'object' && parsed.error && !('data' in parsed)) {
+      activity.restErrors.push({ method, url, code: parsed.error.code, message: parsed.error.message });
+      if (activity.restErrors.length > 50) activity.restErrors.shift();
+      activity.restErrorCount = (activity.restErrorCount || 0) + 1;
+    }
+    const nullBody = [101, 204, 205, 304].includes(response.status);
+    const result = new Response(nullBody ? null : text, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -256,6 +267,13 @@ const TrackedSocketRegistry = {
       if (s.readyState === WsWebSocket.OPEN) return s;
     }
     return null;
+  },
+  /** A socket is opening, or open and its auth frame not yet answered (the SDK sends it a few
+   * microtasks after 'open'); events sent to this device could not reach it yet. */
+  connecting() {
+    return this.sockets.some(
+      (s) => s.readyState === WsWebSocket.CONNECTING || (s.readyState === WsWebSocket.OPEN && !s._authAnswered),
+    );
   },
   outstandingPings() {
     let n = 0;
@@ -307,9 +325,12 @@ function makeWebSocketClass({ plain, activity, trace, onAuth, onSocketEvent }) {
           if (waiter) setImmediate(waiter);
           activity.poke();
         } else if (msg && msg.type === 'auth') {
+          this._authAnswered = true;
           onAuth(msg.body || {});
+          activity.poke();
         }
       });
+      this._authAnswered = false;
       this.on('open', () => onSocketEvent('open', target));
       this.on('close', (code, reason) => {
         trace('ws', { event: 'close', code, reason: reason && reason.toString() });

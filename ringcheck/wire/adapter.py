@@ -31,14 +31,11 @@ class WireImplementation(Implementation):
         self.server = server
         # Embedded: one clock for the server and every client. Remote: the clients' own.
         self.clock = server.shares_clock or VirtualClock()
-        self.capabilities = Capabilities(
-            time_control=True, devices_per_user=8, group_calls=True, reset=server.steerable
-        )
+        self.capabilities = Capabilities(time_control=True, devices_per_user=8, group_calls=True)
         self._http: aiohttp.ClientSession | None = None
         self._devices: list[SyncWireDevice] = []
         self._requests: list[str] = []
-        self._labels: dict[str, str] = {}
-        """Device ids as the server sees them, and the scenario's name for each."""
+        """What the devices sent and got back, for a server that keeps no journal of its own."""
         self._lock = threading.Lock()
 
     def _run(self, coro: Coroutine[Any, Any, T], what: str) -> T:
@@ -65,7 +62,6 @@ class WireImplementation(Implementation):
 
         device = SyncWireDevice(self, self._run(login(), f"logging {label} in"), label)
         self._devices.append(device)
-        self._labels[device.device_id] = label
         return device
 
     def advance_time(self, seconds: float) -> None:
@@ -80,25 +76,17 @@ class WireImplementation(Implementation):
         for device in self._devices:
             device.close()
         self._devices.clear()
-        self._labels.clear()
         with self._lock:
             self._requests.clear()
-        self._run(self.server.reset(), "resetting the server")
 
     def transcript(self) -> Sequence[str]:
-        lines = self._run(self.server.journal(), "reading the server's journal")
-        if not lines:
-            with self._lock:
-                lines = list(self._requests)
-        return [self._name_devices(line) for line in lines]
-
-    def _name_devices(self, line: str) -> str:
-        for device_id, label in self._labels.items():
-            line = line.replace(device_id, label)
-        return line
+        if self.server.steerable:
+            return ()  # the server's journal says it all, and better
+        with self._lock:
+            return list(self._requests)
 
     def describe(self) -> dict[str, str]:
-        return {"implementation": self.name, **self.server.describe()}
+        return {"implementation": self.name}
 
     def close(self) -> None:
         for device in self._devices:
@@ -112,7 +100,7 @@ class SyncWireDevice(Device):
         self._owner = owner
         self._device = device
         self.uid = device.uid
-        self.device_id = device.session.device_id
+        self.wire_id = device.session.device_id
         self.label = label
         self._closed = False
 

@@ -1,0 +1,30 @@
+"""The real CometChat JavaScript SDK as a ringcheck implementation (one Node process per device).
+
+Install the SDK once with ``npm ci --prefix sdkbridge``; then::
+
+    target = SdkTarget.for_loopback("127.0.0.1:8443/v3.0", "ringcheck", "ringcheck-api-key", ca_file)
+    implementation = SdkImplementation(target, advance_server=server_clock_hook)
+
+See ``sdkbridge/device.js`` for the JSON-lines protocol and ``shared/SDK-NOTES.md`` for what the
+SDK does on the wire.
+"""
+
+from .bridge import BridgeDied, BridgeError, BridgeTimeout, NodeBridge, ReadyInfo, SdkStuck
+from .implementation import SDK_4_2_0_KNOWN_DIFFERENCES, MissingBridge, SdkDevice, SdkImplementation, call_info
+from .target import SdkTarget, default_bridge_dir
+
+__all__ = [
+    "SDK_4_2_0_KNOWN_DIFFERENCES",
+    "BridgeDied",
+    "BridgeError",
+    "BridgeTimeout",
+    "MissingBridge",
+    "NodeBridge",
+    "ReadyInfo",
+    "SdkDevice",
+    "SdkImplementation",
+    "SdkStuck",
+    "SdkTarget",
+    "call_info",
+    "default_bridge_dir",
+]

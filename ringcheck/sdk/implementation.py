@@ -1,0 +1,400 @@
+"""The ringcheck adapter for the real CometChat JavaScript SDK, one Node process per device.
+
+Each :class:`SdkDevice` is an unmodified ``@cometchat/chat-sdk-javascript`` 4.2.0 instance in its
+own Node 20 process (``sdkbridge/device.js``), so the suite checks what the SDK really does on
+the wire and in its listeners, including its client-side rules (one call at a time, the caller's
+no-answer timer) and its quirks. Operations map one-to-one onto SDK calls; listener callbacks
+come back as :class:`~ringcheck.adapter.ListenerEvent`; ``CometChatException`` becomes
+:class:`~ringcheck.adapter.Refused` with the SDK's code.
+
+Time: every device's SDK runs on its own fake clock (``sdkbridge/sdkclock.js``), so
+:meth:`SdkImplementation.advance_time` fires a 45 s no-answer timeout in milliseconds. The clocks
+move in lockstep, in steps short enough that the SDK's heartbeat (ping every 15 s, pong due
+within 3 s) is always answered before its clock could call the pong late.
+
+Start-up: processes are started ahead of need (a small warm pool), so Node's boot and the SDK's
+initialisation overlap with the scenario that runs meanwhile; a device then only has to log in.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..adapter import (
+    Callback,
+    CallInfo,
+    CallStatus,
+    CallType,
+    Capabilities,
+    Device,
+    EventSink,
+    Implementation,
+    ListenerEvent,
+    ReceiverType,
+    Refused,
+)
+from .bridge import BridgeError, NodeBridge, PendingRequest, ReadyInfo
+from .target import SdkTarget
+
+log = logging.getLogger(__name__)
+
+STEP_SECONDS = 2.0
+"""Largest move of the SDK clocks per round. Below the SDK's 3 s pong deadline, so a ping sent
+during one round is answered (in real time) before the next round starts."""
+
+TRANSCRIPT_LIMIT = 5000
+
+AdvanceHook = Callable[[float], None]
+
+SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = {
+    "A call that is still ringing cannot be ended, only cancelled": (
+        "SDK 4.2.0's endCall resolves with its own Call marked 'ended' when the server refuses the PUT "
+        "(ERR_CALL_NOT_STARTED), and clears its active call: the app is never told of the refusal "
+        "(SdkImplementation(surface_hidden_refusals=True) reports the server's refusal instead)"
+    ),
+    "The caller hears a rejection only when every member rejected": (
+        "SDK 4.2.0 tells the caller onOutgoingCallRejected for a group call's 'rejected' event but, unlike "
+        "for a one-to-one call, does not clear its active call or stop its no-answer timer"
+    ),
+}
+"""Scenarios (by name) whose expectation the unmodified SDK cannot meet, and why. Passed as
+:attr:`Capabilities.notes` by default, so a run through the SDK skips them with the reason."""
+
+
+class MissingBridge(RuntimeError):
+    """``sdkbridge/node_modules`` is absent: the SDK has not been installed."""
+
+
+def call_info(raw: Mapping[str, Any], context: str) -> CallInfo:
+    """A :class:`CallInfo` from the bridge's JSON view of an SDK ``Call`` (see device.js callJson)."""
+    try:
+        return CallInfo(
+            session_id=str(raw["sessionId"]),
+            status=CallStatus(raw["status"]),
+            call_type=CallType(raw["type"]),
+            receiver_type=ReceiverType(raw["receiverType"]),
+            initiator=str(raw["initiator"]),
+            receiver=str(raw["receiver"]),
+            sender=None if raw.get("sender") is None else str(raw["sender"]),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BridgeError(f"{context}: the SDK's Call is not one ringcheck understands ({exc}): {dict(raw)}") from exc
+
+
+class SdkDevice(Device):
+    """One logged-in SDK instance (one Node process)."""
+
+    def __init__(self, owner: SdkImplementation, bridge: NodeBridge, uid: str, label: str, on_event: EventSink) -> None:
+        self.uid = uid
+        self.label = label
+        self.bridge = bridge
+        self.session_id: str | None = None
+        """The SDK's session id: the ``resource`` header and WebSocket ``deviceId`` the server sees."""
+        self.connection = "unknown"
+        """The SDK's connection state as its ConnectionListener last reported it."""
+        self._connection_changed = threading.Condition()
+        self._owner = owner
+        self._on_event = on_event
+        self._closed = False
+        bridge.set_event_handler(self._handle_event, label)
+
+    def __repr__(self) -> str:
+        return f"<SdkDevice {self.label} ({self.uid}, pid {self.bridge.pid})>"
+
+    # ---- plumbing ---------------------------------------------------------------------
+
+    def _call(self, op: str, args: Mapping[str, Any], what: str, timeout: float | None = None) -> Any:
+        if self._closed:
+            raise BridgeError(f"{self.label}: {what} after the device was closed")
+        deadline = self._owner.target.request_timeout if timeout is None else timeout
+        answer = self.bridge.wait_answer(self.bridge.send_nowait(op, args, what), deadline)
+        if answer.hidden_refusals and self._owner.surface_hidden_refusals:
+            first = answer.hidden_refusals[0]
+            raise Refused(
+                first.code,
+                f"{first.message} (the server refused {first.request}; SDK {what} resolved anyway)",
+            )
+        return answer.result
+
+    def _handle_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "call":
+            try:
+                callback = Callback(str(event.get("callback")))
+                call = call_info(event.get("call") or {}, f"{self.label}: {callback}")
+            except (BridgeError, ValueError) as exc:
+                self._owner.record(f"{self.label}: a listener callback ringcheck cannot read: {exc}")
+                return
+            self._on_event(ListenerEvent(str(event.get("listenerId")), callback, call))
+        elif kind == "connection":
+            with self._connection_changed:
+                self.connection = str(event.get("state"))
+                self._connection_changed.notify_all()
+            if self.connection == "disconnected":
+                self._owner.record(f"{self.label}: the SDK reports its WebSocket disconnected")
+        elif kind == "trace":
+            self._owner.record(f"{self.label}: {event.get('kind')} {json.dumps(event.get('data'))}")
+        elif kind in ("unhandledRejection", "uncaughtException", "note", "fatal"):
+            self._owner.record(f"{self.label}: {kind}: {event.get('message')}")
+
+    def login(self) -> None:
+        result = self._call(
+            "login",
+            {"uid": self.uid, "authKey": self._owner.target.auth_key},
+            f"login({self.uid})",
+            timeout=self._owner.target.login_timeout,
+        )
+        self.session_id = str(result.get("sessionId"))
+        self.wire_id = self.session_id
+        self.connection = str(result.get("connection"))
+
+    # ---- the adapter contract ---------------------------------------------------------
+
+    def initiate_call(
+        self,
+        receiver_id: str,
+        receiver_type: ReceiverType,
+        call_type: CallType,
+        timeout: float | None = None,
+    ) -> CallInfo:
+        what = f"initiateCall(Call({receiver_id}, {call_type}, {receiver_type}), timeout={timeout})"
+        raw = self._call(
+            "initiateCall",
+            {
+                "receiverId": receiver_id,
+                "receiverType": str(receiver_type),
+                "callType": str(call_type),
+                "timeout": timeout,
+            },
+            what,
+        )
+        return call_info(raw, f"{self.label}: {what}")
+
+    def accept_call(self, session_id: str) -> CallInfo:
+        what = f"acceptCall({session_id})"
+        return call_info(self._call("acceptCall", {"sessionId": session_id}, what), f"{self.label}: {what}")
+
+    def reject_call(self, session_id: str, status: CallStatus) -> CallInfo:
+        what = f"rejectCall({session_id}, {status})"
+        raw = self._call("rejectCall", {"sessionId": session_id, "status": str(status)}, what)
+        if raw is None:
+            # SDK 4.2.0 sends any status but rejected/cancelled/busy to endCall(sid, true), which
+            # resolves null, telling nobody, when there is no active call.
+            raise BridgeError(f"{self.label}: {what} resolved with no Call (the SDK treated it as endCall)")
+        return call_info(raw, f"{self.label}: {what}")
+
+    def end_call(self, session_id: str) -> CallInfo | None:
+        what = f"endCall({session_id})"
+        raw = self._call("endCall", {"sessionId": session_id}, what)
+        return None if raw is None else call_info(raw, f"{self.label}: {what}")
+
+    def get_active_call(self) -> CallInfo | None:
+        raw = self._call("getActiveCall", {}, "getActiveCall()")
+        return None if raw is None else call_info(raw, f"{self.label}: getActiveCall()")
+
+    def clear_active_call(self) -> None:
+        self._call("clearActiveCall", {}, "clearActiveCall()")
+
+    def add_call_listener(self, listener_id: str) -> None:
+        self._call("addCallListener", {"listenerId": listener_id}, f"addCallListener({listener_id})")
+
+    def remove_call_listener(self, listener_id: str) -> None:
+        self._call("removeCallListener", {"listenerId": listener_id}, f"removeCallListener({listener_id})")
+
+    def settle(self) -> None:
+        """Ping on the SDK's own socket and wait for the pong; the server answers in order."""
+        self._call("settle", {}, "settle()")
+
+    def wait_for_connection(self, state: str, timeout: float) -> bool:
+        """Wait (bounded) until the SDK reports ``state`` (connected, connecting, disconnected)."""
+        with self._connection_changed:
+            return self._connection_changed.wait_for(lambda: self.connection == state, timeout)
+
+    def status(self) -> dict[str, Any]:
+        """Diagnostics from the process: connection, active call, SDK clock, work in flight."""
+        result: dict[str, Any] = self._call("status", {}, "status()")
+        return result
+
+    def advance_nowait(self, seconds: float) -> PendingRequest:
+        return self.bridge.send_nowait("advance", {"ms": round(seconds * 1000)}, f"advance_time({seconds:g} s)")
+
+    def close(self) -> None:
+        """Log out (the server sees the socket close), then end the process."""
+        if self._closed:
+            return
+        try:
+            if self.bridge.alive:
+                self._call("logout", {}, "logout()")
+        except Exception as exc:  # closing must go on; the failure is still reported
+            self._owner.record(f"{self.label}: logout failed: {exc}")
+        finally:
+            self._closed = True
+            self.bridge.set_event_handler(None)
+            self.bridge.close(wait=False)
+            self._owner.forget(self)
+
+
+class _WarmPool:
+    """Device processes started ahead of need, SDK loaded and initialised, not yet logged in."""
+
+    def __init__(self, start: Callable[[], NodeBridge], size: int) -> None:
+        self._start = start
+        self._size = size
+        self._idle: collections.deque[NodeBridge] = collections.deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> NodeBridge:
+        """A started process; the caller calls :meth:`refill` once it has used it (after login),
+        so that starting the replacement does not compete with that login for the CPU."""
+        with self._lock:
+            while self._idle:
+                bridge = self._idle.popleft()
+                if bridge.alive:
+                    return bridge
+                bridge.close()
+            return self._start()
+
+    def refill(self) -> None:
+        with self._lock:
+            while len(self._idle) < self._size:
+                self._idle.append(self._start())
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = list(self._idle), collections.deque()
+        for bridge in idle:
+            bridge.close()
+
+
+class SdkImplementation(Implementation):
+    """Runs every device through the real CometChat JS SDK in Node."""
+
+    name = "CometChat JavaScript SDK (Node)"
+
+    def __init__(
+        self,
+        target: SdkTarget,
+        *,
+        advance_server: AdvanceHook | None = None,
+        warm_processes: int = 2,
+        devices_per_user: int = 4,
+        notes: Mapping[str, str] | None = None,
+        surface_hidden_refusals: bool = False,
+    ) -> None:
+        self.target = target
+        self._advance_server = advance_server
+        self.surface_hidden_refusals = surface_hidden_refusals
+        """SDK 4.2.0's ``endCall`` resolves (with its local Call marked ended) when the server
+        refuses the PUT. False reports what the app sees (success, plus a transcript note);
+        True raises :class:`Refused` with the server's code, i.e. what happened on the wire."""
+        bridge_dir = target.bridge
+        if not (bridge_dir / "node_modules" / "@cometchat" / "chat-sdk-javascript").is_dir():
+            raise MissingBridge(
+                f"{bridge_dir / 'node_modules'} has no @cometchat/chat-sdk-javascript: "
+                f"run `npm ci --prefix {bridge_dir}` first"
+            )
+        self.capabilities = Capabilities(
+            time_control=advance_server is not None or target.is_loopback,
+            devices_per_user=devices_per_user,
+            group_calls=True,
+            reset=False,
+            notes=dict(SDK_4_2_0_KNOWN_DIFFERENCES if notes is None else notes),
+        )
+        self._devices: list[SdkDevice] = []
+        self._lock = threading.Lock()
+        self._transcript: collections.deque[str] = collections.deque(maxlen=TRANSCRIPT_LIMIT)
+        self._spawned = 0
+        self.last_ready: ReadyInfo | None = None
+        self._warm = warm_processes
+        self._pool = _WarmPool(self._spawn, warm_processes)
+        self._pool.refill()
+
+    def _spawn(self) -> NodeBridge:
+        self._spawned += 1
+        return NodeBridge(
+            f"SDK process #{self._spawned}",
+            self.target.bridge,
+            self.target.device_config(),
+            node=self.target.node,
+            env=self.target.device_env(),
+        )
+
+    # ---- bookkeeping used by devices --------------------------------------------------
+
+    def record(self, line: str) -> None:
+        self._transcript.append(line)
+
+    def forget(self, device: SdkDevice) -> None:
+        with self._lock:
+            if device in self._devices:
+                self._devices.remove(device)
+
+    @property
+    def devices(self) -> Sequence[SdkDevice]:
+        with self._lock:
+            return tuple(self._devices)
+
+    # ---- the adapter contract ---------------------------------------------------------
+
+    def open_device(self, uid: str, label: str, on_event: EventSink) -> SdkDevice:
+        bridge = self._pool.take()
+        try:
+            self.last_ready = bridge.wait_ready(self.target.login_timeout)
+            device = SdkDevice(self, bridge, uid, label, on_event)
+            device.login()
+        except BaseException:
+            bridge.close()
+            raise
+        finally:
+            self._pool.refill()
+        with self._lock:
+            self._devices.append(device)
+        return device
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the server's clock (if hooked) and every device's SDK clock, in lockstep rounds."""
+        if seconds < 0 or math.isnan(seconds):
+            raise ValueError(f"time only moves forward; got {seconds}")
+        remaining = float(seconds)
+        while remaining > 1e-9:
+            step = min(STEP_SECONDS, remaining)
+            if self._advance_server is not None:
+                self._advance_server(step)
+            # A device whose process died fails here, naming itself, rather than being skipped.
+            pending = [(d, d.advance_nowait(step)) for d in self.devices]
+            for device, request in pending:
+                # Each round may have to wait for a pong and for a timer's REST request.
+                device.bridge.wait(request, self.target.request_timeout)
+            remaining -= step
+
+    def reset(self) -> None:
+        for device in self.devices:
+            device.close()
+        self._transcript.clear()
+
+    def transcript(self) -> Sequence[str]:
+        return list(self._transcript)
+
+    def describe(self) -> dict[str, str]:
+        facts = {
+            "implementation": self.name,
+            "target": self.target.describe(),
+            "process model": f"one Node process per device (the SDK is a singleton), {self._warm} kept warm",
+            "time control": "fake SDK timers (@sinonjs/fake-timers), lockstep with the server",
+            "sdk processes started": str(self._spawned),
+        }
+        if self.last_ready is not None:
+            facts["sdk"] = f"@cometchat/chat-sdk-javascript {self.last_ready.sdk_version}"
+            facts["node"] = self.last_ready.node
+        return facts
+
+    def close(self) -> None:
+        for device in self.devices:
+            device.close()
+        self._pool.close()
