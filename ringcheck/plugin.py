@@ -16,7 +16,7 @@ from typing import Any
 
 import allure
 import pytest
-from pytest_bdd.parser import Feature, Scenario
+from pytest_bdd.parser import Feature, Scenario, ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from . import report
@@ -71,12 +71,20 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
     return None
 
 
+def _scenario_of(item: pytest.Item) -> ScenarioTemplate | None:
+    """The Gherkin scenario a generated test runs, if it is one.
+
+    pytest-bdd keeps this in a registry that its own code reads the same way; there is no public
+    accessor yet.
+    """
+    function = getattr(item, "obj", None)
+    return None if function is None else scenario_wrapper_template_registry.get(function)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each scenario with its feature file, so ``-m "feature(file='cancel')"`` selects one file."""
     for item in items:
-        # pytest-bdd keeps which scenario each generated test runs in this registry (its own
-        # code reads it the same way); there is no public accessor yet.
-        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+        template = _scenario_of(item)
         if template is not None:
             item.add_marker(pytest.mark.feature(file=Path(template.feature.filename).stem))
 
@@ -132,7 +140,7 @@ def implementation(ringcheck_target: Target) -> Implementation:
 def scene(
     implementation: Implementation, ringcheck_settings: Settings, request: pytest.FixtureRequest
 ) -> Iterator[Scene]:
-    _skip_unless_capable(implementation, request)
+    _apply_capabilities(implementation, request)
     implementation.reset()
     scene = Scene(implementation, ringcheck_settings)
     try:
@@ -141,10 +149,10 @@ def scene(
         scene.close()
 
 
-def _skip_unless_capable(implementation: Implementation, request: pytest.FixtureRequest) -> None:
+def _apply_capabilities(implementation: Implementation, request: pytest.FixtureRequest) -> None:
     """Skip what the implementation cannot do; expect a failure where it is known to differ."""
     capabilities = implementation.capabilities
-    template = scenario_wrapper_template_registry.get(request.node.obj)
+    template = _scenario_of(request.node)
     if template is not None:
         for key in (template.name, *sorted(template.tags), *sorted(template.feature.tags)):
             if key in capabilities.notes:
