@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .adapter import Callback, CallInfo, CallStatus, CallType, ListenerEvent
-from .journal import Heard
+from .journal import EventLog, Heard
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class Expectation:
     description: str
     """What should have happened, in the feature's words ("told that Alex cancelled the call")."""
     callback: Callback
-    status: CallStatus
+    status: CallStatus | None
+    """None: any status."""
     call: CallInfo | None = None
     """The call it is about; None for a call the party does not know yet (an incoming one)."""
     initiator: str | None = None
@@ -29,7 +30,7 @@ class Expectation:
         got = event.call
         return (
             event.callback is self.callback
-            and got.status is self.status
+            and (self.status is None or got.status is self.status)
             and (self.call is None or got.session_id == self.call.session_id)
             and (self.initiator is None or got.initiator == self.initiator)
             and (self.call_type is None or got.call_type is self.call_type)
@@ -37,7 +38,7 @@ class Expectation:
         )
 
     def technical(self) -> str:
-        parts = [f"{self.callback} with status {self.status}"]
+        parts = [str(self.callback) if self.status is None else f"{self.callback} with status {self.status}"]
         if self.call_type is not None:
             parts.append(f"a {self.call_type} call")
         if self.initiator is not None:
@@ -63,6 +64,15 @@ def not_told_message(device: str, expectation: Expectation, deadline: float, hea
         f"{device} should have been {expectation.description} within {deadline:g} s "
         f"({expectation.technical()}).\n{device} was told: {listing(heard)}"
     )
+
+
+def must_hear(log: EventLog, expectation: Expectation, deadline: float) -> Heard:
+    """The first event on ``log`` not yet matched that meets ``expectation``, within ``deadline``
+    seconds; else an AssertionError saying what was expected and everything the device heard."""
+    heard = log.take(expectation.matches, deadline)
+    if heard is None:
+        raise AssertionError(not_told_message(log.device, expectation, deadline, log.heard()))
+    return heard
 
 
 def told_too_much_message(device: str, extra: Sequence[Heard]) -> str:

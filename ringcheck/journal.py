@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .adapter import ListenerEvent
+from .adapter import Callback, CallStatus, ListenerEvent
 
 
 @dataclass
@@ -70,6 +70,21 @@ class EventLog:
                 if remaining <= 0:
                     return None
                 self._changed.wait(remaining)
+
+    def wait_for(
+        self,
+        callback: Callback,
+        status: CallStatus | None = None,
+        listener_id: str | None = None,
+        deadline: float = 5.0,
+    ) -> ListenerEvent:
+        """For code without a scene (scripts, other test frameworks): take the first event not yet
+        taken with this callback and, where given, this status and listener id; or fail with an
+        AssertionError that lists everything the device heard."""
+        from .expect import Expectation, must_hear  # expect builds on this module
+
+        expectation = Expectation("called back", callback, status, listener_id=listener_id)
+        return must_hear(self, expectation, deadline).event
 
 
 def shared_counter() -> Callable[[], int]:

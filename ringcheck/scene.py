@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .adapter import CallInfo, Device, Implementation, Refused
-from .expect import Expectation, not_told_message, told_too_much_message
+from .expect import Expectation, must_hear, told_too_much_message
 from .journal import EventLog, Heard, shared_counter
 from .settings import Settings
 
@@ -124,10 +124,7 @@ class Scene:
     # -- what people are told -----------------------------------------------------------------
 
     def expect(self, handle: DeviceHandle, expectation: Expectation) -> Heard:
-        heard = handle.log.take(expectation.matches, self.deadline)
-        if heard is None:
-            raise AssertionError(not_told_message(handle.label, expectation, self.deadline, handle.log.heard()))
-        return heard
+        return must_hear(handle.log, expectation, self.deadline)
 
     def settle(self) -> None:
         """Every device has heard everything sent to it so far."""

@@ -10,38 +10,40 @@ from collections.abc import Iterator
 import pytest
 
 from ringcheck.adapter import Callback, CallStatus, CallType, ReceiverType, Refused
+from ringcheck.background import BackgroundMockServer
+from ringcheck.expect import listing
 from ringcheck.sdk import BridgeDied, BridgeError, BridgeTimeout, SdkImplementation, SdkStuck, SdkTarget
 
 from .conftest import Opener
-from .support import Ear, ServerThread, requires_sdk
+from .support import callbacks, event_log, requires_sdk, sdk_target
 
 pytestmark = requires_sdk
 
 
 def test_one_complete_call(open_device: Opener) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
 
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
     assert (call.status, call.initiator, call.receiver, call.sender) == (CallStatus.INITIATED, "alex", "bob", "alex")
-    ring = bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    ring = bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     assert ring.call.session_id == call.session_id
     assert ring.listener_id == "L1"
 
     accepted = bob.accept_call(call.session_id)
     assert accepted.status is CallStatus.ONGOING
     assert bob.get_active_call() is not None
-    alex_ear.wait_for(Callback.OUTGOING_CALL_ACCEPTED, CallStatus.ONGOING)
+    alex_log.wait_for(Callback.OUTGOING_CALL_ACCEPTED, CallStatus.ONGOING)
 
     ended = alex.end_call(call.session_id)
     assert ended is not None and ended.status is CallStatus.ENDED
-    bob_ear.wait_for(Callback.CALL_ENDED_MESSAGE_RECEIVED, CallStatus.ENDED)
+    bob_log.wait_for(Callback.CALL_ENDED_MESSAGE_RECEIVED, CallStatus.ENDED)
     alex.settle()
     bob.settle()
     assert alex.get_active_call() is None
     assert bob.get_active_call() is None
-    assert [e.callback for e in alex_ear.heard] == [Callback.OUTGOING_CALL_ACCEPTED]
-    assert [e.callback for e in bob_ear.heard] == [
+    assert callbacks(alex_log.heard()) == [Callback.OUTGOING_CALL_ACCEPTED]
+    assert callbacks(bob_log.heard()) == [
         Callback.INCOMING_CALL_RECEIVED,
         Callback.CALL_ENDED_MESSAGE_RECEIVED,
     ]
@@ -49,37 +51,37 @@ def test_one_complete_call(open_device: Opener) -> None:
 
 def test_the_callers_active_call_keeps_status_initiated_after_accept(open_device: Opener) -> None:
     """SDK 4.2.0 never updates the caller's stored Call on accept (SDK-NOTES, pitfall 10)."""
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.VIDEO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     bob.accept_call(call.session_id)
-    alex_ear.wait_for(Callback.OUTGOING_CALL_ACCEPTED)
+    alex_log.wait_for(Callback.OUTGOING_CALL_ACCEPTED)
     active = alex.get_active_call()
     assert active is not None and active.session_id == call.session_id
     assert active.status is CallStatus.INITIATED
 
 
 def test_a_group_call_rings_every_member_but_the_caller(open_device: Opener) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    _, bob_ear = open_device("bob", "Bob's phone")
-    _, carol_ear = open_device("carol", "Carol's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    _, bob_log = open_device("bob", "Bob's phone")
+    _, carol_log = open_device("carol", "Carol's phone")
     call = alex.initiate_call("team", ReceiverType.GROUP, CallType.AUDIO)
     assert (call.receiver_type, call.receiver) == (ReceiverType.GROUP, "team")
-    for ear in (bob_ear, carol_ear):
-        ring = ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    for log in (bob_log, carol_log):
+        ring = log.wait_for(Callback.INCOMING_CALL_RECEIVED)
         assert (ring.call.receiver_type, ring.call.receiver, ring.call.initiator) == (
             ReceiverType.GROUP,
             "team",
             "alex",
         )
     alex.settle()
-    assert alex_ear.heard == []
+    assert alex_log.heard() == []
 
 
 def test_sdk_and_server_refusals_become_refused(open_device: Opener) -> None:
     alex, _ = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     with pytest.raises(Refused) as calling_self:
         alex.initiate_call("alex", ReceiverType.USER, CallType.AUDIO)
     assert calling_self.value.code == "ERR_CALLING_SELF"
@@ -91,7 +93,7 @@ def test_sdk_and_server_refusals_become_refused(open_device: Opener) -> None:
     with pytest.raises(Refused) as second:
         alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
     assert second.value.code == "CALL_ALREADY_INITIATED"  # the SDK's own rule: no request is sent
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     bob.accept_call(call.session_id)
     with pytest.raises(Refused) as in_call:
         bob.accept_call(call.session_id)
@@ -103,9 +105,9 @@ def test_end_call_on_a_ringing_call_resolves_although_the_server_refuses(
 ) -> None:
     """SDK 4.2.0's endCall turns a refused PUT into a local 'ended' Call; the bridge notes it."""
     alex, _ = open_device("alex", "Alex's phone")
-    _, bob_ear = open_device("bob", "Bob's phone")
+    _, bob_log = open_device("bob", "Bob's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     ended = alex.end_call(call.session_id)
     assert ended is not None and ended.status is CallStatus.ENDED
     assert alex.get_active_call() is None
@@ -113,15 +115,15 @@ def test_end_call_on_a_ringing_call_resolves_although_the_server_refuses(
     assert notes and "ERR_CALL_NOT_STARTED" in notes[0], impl.transcript()
 
 
-def test_hidden_refusals_can_be_surfaced_as_refused(server: ServerThread) -> None:
-    implementation = SdkImplementation(server.target(), surface_hidden_refusals=True, warm_processes=0)
+def test_hidden_refusals_can_be_surfaced_as_refused(server: BackgroundMockServer) -> None:
+    implementation = SdkImplementation(sdk_target(server), surface_hidden_refusals=True, warm_processes=0)
     try:
-        alex = implementation.open_device("alex", "Alex's phone", Ear("alex"))
-        bob_ear = Ear("bob")
-        bob = implementation.open_device("bob", "Bob's phone", bob_ear)
+        alex = implementation.open_device("alex", "Alex's phone", event_log("alex"))
+        bob_log = event_log("bob")
+        bob = implementation.open_device("bob", "Bob's phone", bob_log)
         bob.add_call_listener("L1")
         call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-        bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+        bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
         with pytest.raises(Refused, match="resolved anyway") as refused:
             alex.end_call(call.session_id)
         assert refused.value.code == "ERR_CALL_NOT_STARTED"
@@ -131,21 +133,21 @@ def test_hidden_refusals_can_be_surfaced_as_refused(server: ServerThread) -> Non
 
 
 def test_the_45_second_no_answer_timeout_runs_in_milliseconds(open_device: Opener, impl: SdkImplementation) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     started = time.perf_counter()
 
     impl.advance_time(44.9)
     alex.settle()
     bob.settle()
-    assert alex_ear.heard == []
+    assert alex_log.heard() == []
     assert alex.get_active_call() is not None
 
     impl.advance_time(0.1)
-    rejected = alex_ear.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.UNANSWERED)
-    cancelled = bob_ear.wait_for(Callback.INCOMING_CALL_CANCELLED, CallStatus.UNANSWERED)
+    rejected = alex_log.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.UNANSWERED)
+    cancelled = bob_log.wait_for(Callback.INCOMING_CALL_CANCELLED, CallStatus.UNANSWERED)
     elapsed = time.perf_counter() - started
     assert rejected.call.session_id == cancelled.call.session_id == call.session_id
     assert alex.get_active_call() is None
@@ -153,36 +155,36 @@ def test_the_45_second_no_answer_timeout_runs_in_milliseconds(open_device: Opene
 
 
 def test_a_custom_timeout_is_floored_and_an_accept_stops_it(open_device: Opener, impl: SdkImplementation) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO, timeout=10)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     impl.advance_time(9)
     bob.accept_call(call.session_id)
-    alex_ear.wait_for(Callback.OUTGOING_CALL_ACCEPTED)
+    alex_log.wait_for(Callback.OUTGOING_CALL_ACCEPTED)
     impl.advance_time(60)
     alex.settle()
-    assert [e.callback for e in alex_ear.heard] == [Callback.OUTGOING_CALL_ACCEPTED]
+    assert callbacks(alex_log.heard()) == [Callback.OUTGOING_CALL_ACCEPTED]
 
 
 def test_a_timeout_is_counted_in_whole_seconds(open_device: Opener, impl: SdkImplementation) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    _, bob_ear = open_device("bob", "Bob's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    _, bob_log = open_device("bob", "Bob's phone")
     alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO, timeout=30.7)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     impl.advance_time(29.9)
     alex.settle()
-    assert alex_ear.heard == []
+    assert alex_log.heard() == []
     impl.advance_time(0.1)
-    alex_ear.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.UNANSWERED)
+    alex_log.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.UNANSWERED)
 
 
 def test_the_heartbeat_survives_a_long_advance(
-    open_device: Opener, impl: SdkImplementation, server: ServerThread
+    open_device: Opener, impl: SdkImplementation, server: BackgroundMockServer
 ) -> None:
     """15 s pings with a 3 s pong deadline on the SDK's clock: no reconnect after 5 minutes."""
     alex, _ = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     impl.advance_time(300)
     for device in (alex, bob):
         status = device.status()
@@ -194,40 +196,44 @@ def test_the_heartbeat_survives_a_long_advance(
         connects = [line for line in server.journal() if device.session_id in line and line.endswith(" connected")]
         assert len(connects) == 1, f"{device.label} connected {len(connects)} times: {connects}"
     alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
 
 
 def test_settle_returns_only_after_earlier_frames_were_dispatched(open_device: Opener) -> None:
     """The ordering argument, checked many times: no wait but settle() between act and look."""
     alex, _ = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     for _ in range(25):
-        bob_ear.clear()
+        before = len(bob_log.heard())
         call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
         bob.settle()
-        assert [e.callback for e in bob_ear.heard] == [Callback.INCOMING_CALL_RECEIVED], bob_ear.summary()
+        heard = bob_log.heard()[before:]
+        assert callbacks(heard) == [Callback.INCOMING_CALL_RECEIVED], listing(heard)
         alex.reject_call(call.session_id, CallStatus.CANCELLED)
         bob.settle()
-        assert [e.callback for e in bob_ear.heard][-1] == Callback.INCOMING_CALL_CANCELLED, bob_ear.summary()
+        heard = bob_log.heard()[before:]
+        assert callbacks(heard)[-1] == Callback.INCOMING_CALL_CANCELLED, listing(heard)
         assert alex.get_active_call() is None
 
 
 def test_settle_tells_who_was_not_told(open_device: Opener) -> None:
-    alex, alex_ear = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
-    carol, carol_ear = open_device("carol", "Carol's phone")
+    alex, alex_log = open_device("alex", "Alex's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
+    carol, carol_log = open_device("carol", "Carol's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
-    bob_ear.clear()
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    before = len(bob_log.heard())
     bob.reject_call(call.session_id, CallStatus.REJECTED)
-    alex_ear.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.REJECTED)
+    alex_log.wait_for(Callback.OUTGOING_CALL_REJECTED, CallStatus.REJECTED)
     for device in (alex, bob, carol):
         device.settle()
-    assert bob_ear.heard == [], "the rejecting device heard its own rejection"
-    assert carol_ear.heard == [], "a user who is not a party heard about the call"
+    assert bob_log.heard()[before:] == [], "the rejecting device heard its own rejection"
+    assert carol_log.heard() == [], "a user who is not a party heard about the call"
 
 
-def test_settle_without_a_socket_fails_instead_of_passing_vacuously(open_device: Opener, server: ServerThread) -> None:
+def test_settle_without_a_socket_fails_instead_of_passing_vacuously(
+    open_device: Opener, server: BackgroundMockServer
+) -> None:
     alex, _ = open_device("alex", "Alex's phone")
     server.reset()  # closes every WebSocket; the SDK reconnects only on its (fake) 5 s timer
     assert alex.wait_for_connection("disconnected", 5), alex.connection
@@ -239,16 +245,16 @@ def test_cancel_without_an_active_call_fails_fast_instead_of_hanging(
     open_device: Opener, impl: SdkImplementation
 ) -> None:
     alex, _ = open_device("alex", "Alex's phone")
-    _, bob_ear = open_device("bob", "Bob's phone")
+    _, bob_log = open_device("bob", "Bob's phone")
     call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
-    bob_ear.wait_for(Callback.INCOMING_CALL_RECEIVED)
+    bob_log.wait_for(Callback.INCOMING_CALL_RECEIVED)
     alex.clear_active_call()
     started = time.perf_counter()
     with pytest.raises(SdkStuck, match=r"Alex's phone: rejectCall\(.*, cancelled\): never settles"):
         alex.reject_call(call.session_id, CallStatus.CANCELLED)
     assert time.perf_counter() - started < 2.0
     # The PUT did reach the server, so bob hears the cancel; the process survived the rejection.
-    bob_ear.wait_for(Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED)
+    bob_log.wait_for(Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED)
     assert alex.get_active_call() is None
     assert any("unhandledRejection" in line for line in impl.transcript())
 
@@ -265,19 +271,19 @@ def test_ending_another_session_fails_fast_instead_of_hanging(open_device: Opene
 
 def test_listeners_each_hear_replace_by_id_and_stop_when_removed(open_device: Opener) -> None:
     alex, _ = open_device("alex", "Alex's phone")
-    bob, bob_ear = open_device("bob", "Bob's phone")
+    bob, bob_log = open_device("bob", "Bob's phone")
     bob.add_call_listener("L2")
     bob.add_call_listener("L2")  # same id again replaces, never duplicates
     first = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
     bob.settle()
-    assert sorted(e.listener_id for e in bob_ear.heard) == ["L1", "L2"]
+    assert sorted(h.event.listener_id for h in bob_log.heard()) == ["L1", "L2"]
     alex.reject_call(first.session_id, CallStatus.CANCELLED)
     bob.remove_call_listener("L1")
     bob.settle()
-    bob_ear.clear()
+    before = len(bob_log.heard())
     alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
     bob.settle()
-    assert [e.listener_id for e in bob_ear.heard] == ["L2"]
+    assert [h.event.listener_id for h in bob_log.heard()[before:]] == ["L2"]
 
 
 def test_a_dead_process_is_reported_not_waited_for(open_device: Opener) -> None:
@@ -327,23 +333,23 @@ def test_a_request_that_never_settles_fails_with_its_deadline(silent_port: int) 
     try:
         started = time.perf_counter()
         with pytest.raises(BridgeTimeout, match=r"Bob's phone: login\(bob\) did not settle within 1 s"):
-            implementation.open_device("bob", "Bob's phone", Ear("bob"))
+            implementation.open_device("bob", "Bob's phone", event_log("bob"))
         assert time.perf_counter() - started < 3.0
     finally:
         implementation.close()
 
 
 def test_plain_http_through_the_loopback_rewrite() -> None:
-    server = ServerThread(tls=False)
-    implementation = SdkImplementation(server.target(), advance_server=server.advance, warm_processes=0)
+    server = BackgroundMockServer(tls=False)
+    implementation = SdkImplementation(sdk_target(server), advance_server=server.advance, warm_processes=0)
     try:
-        alex_ear, bob_ear = Ear("alex"), Ear("bob")
-        alex = implementation.open_device("alex", "Alex's phone", alex_ear)
-        bob = implementation.open_device("bob", "Bob's phone", bob_ear)
+        alex_log, bob_log = event_log("alex"), event_log("bob")
+        alex = implementation.open_device("alex", "Alex's phone", alex_log)
+        bob = implementation.open_device("bob", "Bob's phone", bob_log)
         bob.add_call_listener("L1")
         call = alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO)
         bob.settle()
-        assert [e.call.session_id for e in bob_ear.heard] == [call.session_id]
+        assert [h.event.call.session_id for h in bob_log.heard()] == [call.session_id]
     finally:
         implementation.close()
         server.close()
