@@ -51,8 +51,9 @@ class Expectation:
 
 
 def listing(heard: Sequence[Heard]) -> str:
+    """What a device heard, to follow "was told:" (one event a line)."""
     if not heard:
-        return "nothing"
+        return " nothing"
     lines = [
         f"  #{h.seq} {h.describe()}{'' if not h.accounted else '  (already matched by an earlier step)'}" for h in heard
     ]
@@ -62,7 +63,7 @@ def listing(heard: Sequence[Heard]) -> str:
 def not_told_message(device: str, expectation: Expectation, deadline: float, heard: Sequence[Heard]) -> str:
     return (
         f"{device} should have been {expectation.description} within {deadline:g} s "
-        f"({expectation.technical()}).\n{device} was told: {listing(heard)}"
+        f"({expectation.technical()}).\n{device} was told:{listing(heard)}"
     )
 
 
@@ -76,4 +77,4 @@ def must_hear(log: EventLog, expectation: Expectation, deadline: float) -> Heard
 
 
 def told_too_much_message(device: str, extra: Sequence[Heard]) -> str:
-    return f"{device} should not have been told anything more, but was told: {listing(extra)}"
+    return f"{device} should not have been told anything more, but was told:{listing(extra)}"

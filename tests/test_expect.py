@@ -1,0 +1,67 @@
+"""Failure messages read as plain words: what was expected, of whom, and everything they heard."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ringcheck.adapter import Callback, CallInfo, CallStatus, CallType, ListenerEvent, ReceiverType
+from ringcheck.expect import Expectation, must_hear, told_too_much_message
+from ringcheck.journal import EventLog, shared_counter
+from ringcheck.report import doc_link, write_environment
+
+CALL = CallInfo("v1.test.7", CallStatus.INITIATED, CallType.AUDIO, ReceiverType.USER, "alex", "bob", "alex")
+CANCELLED = Expectation(
+    "told that Alex cancelled the call", Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED, CALL
+)
+
+
+def test_a_missing_event_names_the_device_the_expectation_and_what_it_heard_instead() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, CALL))
+    with pytest.raises(AssertionError) as failure:
+        must_hear(log, CANCELLED, deadline=0)
+    assert str(failure.value) == (
+        "Bob's phone should have been told that Alex cancelled the call within 0 s "
+        "(onIncomingCallCancelled with status cancelled, session v1.test.7).\n"
+        "Bob's phone was told:\n"
+        "  #1 onIncomingCallReceived (initiated) on listener 'app' for the audio user call from alex to bob"
+    )
+
+
+def test_a_device_told_nothing_says_nothing() -> None:
+    with pytest.raises(AssertionError, match=r"Bob's phone was told: nothing$"):
+        must_hear(EventLog("Bob's phone", shared_counter()), CANCELLED, deadline=0)
+
+
+def test_an_event_matched_once_is_not_matched_again_and_is_marked_so() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("app", Callback.INCOMING_CALL_CANCELLED, replace(CALL, status=CallStatus.CANCELLED)))
+    assert must_hear(log, CANCELLED, deadline=0).seq == 1
+    with pytest.raises(AssertionError, match=r"\(already matched by an earlier step\)"):
+        must_hear(log, CANCELLED, deadline=0)
+
+
+def test_the_wrong_session_does_not_count() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    other = CallInfo("v1.test.8", CallStatus.CANCELLED, CallType.AUDIO, ReceiverType.USER, "alex", "bob", "alex")
+    log(ListenerEvent("app", Callback.INCOMING_CALL_CANCELLED, other))
+    with pytest.raises(AssertionError, match=r"session v1\.test\.7\)"):
+        must_hear(log, CANCELLED, deadline=0)
+
+
+def test_being_told_too_much_lists_the_extra_events() -> None:
+    log = EventLog("Alex's phone", shared_counter())
+    log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, CALL))
+    assert told_too_much_message("Alex's phone", log.unaccounted()) == (
+        "Alex's phone should not have been told anything more, but was told:\n"
+        "  #1 onOutgoingCallAccepted (initiated) on listener 'app' for the audio user call from alex to bob"
+    )
+
+
+def test_the_report_links_documentation_sections_and_writes_the_environment(tmp_path: Path) -> None:
+    assert doc_link("cancel-call") == "https://www.cometchat.com/docs/calls/v4/javascript/ringing#cancel-call"
+    write_environment(tmp_path / "results", {"implementation": "x", "sdk version": "4.2.0"})
+    assert (tmp_path / "results" / "environment.properties").read_text() == "implementation=x\nsdk.version=4.2.0\n"
