@@ -8,6 +8,7 @@ needs the ``apiKey`` header.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -18,7 +19,6 @@ from .errors import ErrorCode, Refusal
 from .inputs import json_object, number_field
 from .journal import Entry
 from .rest import ok, require_api_key, state_of
-from .ws import close_all
 
 routes = web.RouteTableDef()
 MAX_WAIT_SECONDS = 30.0
@@ -36,9 +36,7 @@ async def api_key_required(request: web.Request, handler: Handler) -> web.Stream
 async def reset(request: web.Request) -> web.Response:
     """Back to the seed: every call forgotten, every session revoked, every device disconnected."""
     state = state_of(request)
-    await close_all(state)
-    state.reset()
-    state.journal.add("request", "reset to the seed")
+    await state.reset_to_seed()
     return ok(
         {
             "users": sorted(state.directory.users),
@@ -123,9 +121,11 @@ async def wait_journal(request: web.Request) -> web.Response:
     state = state_of(request)
     since = _int_query(request, "since", 0)
     try:
-        timeout = min(float(request.query.get("timeout", "5")), MAX_WAIT_SECONDS)
+        timeout = float(request.query.get("timeout", "5"))
     except ValueError:
-        raise Refusal(ErrorCode.BAD_REQUEST, "timeout must be a number of seconds", field="timeout") from None
+        timeout = math.nan
+    if not 0 <= timeout <= MAX_WAIT_SECONDS:  # also refuses NaN
+        raise Refusal(ErrorCode.BAD_REQUEST, f"timeout must be 0 to {MAX_WAIT_SECONDS:g} seconds", field="timeout")
     entry = await state.journal.wait_for(_matcher(request), since, timeout)
     if entry is None:
         raise Refusal(

@@ -16,7 +16,7 @@ from .config import ServerConfig
 from .errors import ErrorCode, Refusal
 from .inputs import MAX_BODY_BYTES
 from .state import ACTING_UID, STATE, ServerState
-from .ws import close_all, websocket
+from .ws import websocket
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def create_app(config: ServerConfig, clock: Clock) -> web.Application:
 
     async def close_websockets(_: web.Application) -> AsyncIterator[None]:
         yield
-        await close_all(state)
+        await state.disconnect_everyone()
 
     app.cleanup_ctx.append(close_websockets)
     return app

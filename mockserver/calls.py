@@ -139,6 +139,15 @@ class Outcome:
     origin: str | None
     """The device whose request caused it (never told of it); None for the server's own timers."""
     audiences: tuple[Audience, ...]
+    told_as: Status | None = None
+    """The status the audience and the actor are told when it is not the call's: a member's own
+    answer to a group call that goes on without them (``rejected``), so that member's other
+    devices stop ringing instead of being rung again with a call still ``initiated``."""
+
+    @property
+    def view(self) -> Call:
+        """The call as the audience is told of it."""
+        return self.call if self.told_as is None else replace(self.call, status=self.told_as)
 
 
 def new_session_id_factory(app_id: str) -> Callable[[], str]:
@@ -303,7 +312,7 @@ class CallBook:
         if everyone_declined:
             answered = replace(answered, status=Status.REJECTED, ended_at=now)
             return self._commit(answered, actor.device, (self._caller_side(call), AllDevices(actor.uid)))
-        return self._commit(answered, actor.device, (AllDevices(actor.uid),))
+        return self._commit(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)
 
     def _withdraw(self, call: Call, actor: Party, is_caller: bool, status: Status, now: float) -> Outcome:
         """Cancel (the caller hangs up) or unanswered (the caller's no-answer timer ran out)."""
@@ -367,6 +376,8 @@ class CallBook:
         ended_at = now if status.terminal else call.ended_at
         return replace(call, answers=answers, status=status, updated_at=now, sender=actor.uid, ended_at=ended_at)
 
-    def _commit(self, call: Call, origin: str | None, audiences: tuple[Audience, ...]) -> Outcome:
+    def _commit(
+        self, call: Call, origin: str | None, audiences: tuple[Audience, ...], told_as: Status | None = None
+    ) -> Outcome:
         self._calls[call.session_id] = call
-        return Outcome(call=call, origin=origin, audiences=audiences)
+        return Outcome(call=call, origin=origin, audiences=audiences, told_as=told_as)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -61,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    if args.ring_expiry is not None and args.ring_expiry <= 0:
+    if args.ring_expiry is not None and not 0 < args.ring_expiry < math.inf:
         print("mockserver: --ring-expiry must be a positive number of seconds", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"mockserver: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
         return 2
     config = ServerConfig(
         host=args.host,

@@ -101,10 +101,10 @@ def load_seed(path: Path) -> Seed:
         raw: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
         if not isinstance(raw, dict):
             raise ValueError("the top level must be a table/object with 'users' and 'groups'")
-        seed = Seed(
-            users=tuple(user_from_json(u) for u in raw.get("users", [])),
-            groups=tuple(group_from_json(g) for g in raw.get("groups", [])),
-        )
+        users, groups = raw.get("users", []), raw.get("groups", [])
+        if not isinstance(users, list) or not isinstance(groups, list):
+            raise ValueError("'users' and 'groups' must be lists")
+        seed = Seed(users=tuple(user_from_json(u) for u in users), groups=tuple(group_from_json(g) for g in groups))
         Directory(seed)  # refuses groups naming unknown members
     except (OSError, ValueError, Refusal) as exc:
         raise ValueError(f"seed file {path}: {exc}") from exc

@@ -7,6 +7,7 @@ and what arrived, before anything is changed.
 from __future__ import annotations
 
 import json
+import math
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -62,9 +63,10 @@ def enum_field(body: dict[str, Any], name: str, kind: type[E], default: E | None
 
 
 def number_field(body: dict[str, Any], name: str) -> float:
+    """A finite number: Python's JSON reader accepts NaN and 1e999, which would poison a clock."""
     value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a number, got {value!r}", field=name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a finite number, got {value!r}", field=name)
     return float(value)
 
 

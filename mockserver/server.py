@@ -20,7 +20,6 @@ from .clock import Clock, SystemClock, VirtualClock
 from .config import ServerConfig
 from .state import STATE, ServerState
 from .tls import Tls, make_tls
-from .ws import close_all
 
 
 class MockServer:
@@ -77,8 +76,7 @@ class MockServer:
 
     async def reset(self) -> None:
         """Back to the seed, every device disconnected; cheaper than a restart."""
-        await close_all(self.state)
-        self.state.reset()
+        await self.state.reset_to_seed()
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -72,17 +72,17 @@ class CallService:
 
     async def _publish(self, outcome: Outcome) -> dict[str, Any]:
         """Tell the outcome's audience; no await before every frame is queued, to keep order."""
-        message = self.render(outcome.call)
+        message = self.render(outcome.view)
         frame = wire.message_frame(self.app_id, outcome.origin, message)
         written = []
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
             self.journal.add(
                 "frame",
-                f"told {recipient.uid} ({recipient.device}): {outcome.call.session_id} {outcome.call.status}",
+                f"told {recipient.uid} ({recipient.device}): {outcome.call.session_id} {outcome.view.status}",
                 uid=recipient.uid,
                 device=recipient.device,
                 sessionId=outcome.call.session_id,
-                status=str(outcome.call.status),
+                status=str(outcome.view.status),
                 frame=frame,
             )
             written.append(self.hub.post(recipient, frame))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from .clock import Clock
 from .config import ServerConfig
@@ -35,11 +35,18 @@ class ServerState:
         calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry)
         return cls(config, clock, directory, hub, journal, Sessions(), calls)
 
-    def reset(self) -> None:
-        """Back to the seed: no calls, no sessions. Connected devices are closed by the caller."""
+    async def disconnect_everyone(self) -> None:
+        """Close every open WebSocket, as a server going away would (on reset and on shutdown)."""
+        for ws in list(self.websockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")
+
+    async def reset_to_seed(self) -> None:
+        """Back to the seed: no calls, no sessions, no connected devices. The clock goes on."""
+        await self.disconnect_everyone()
         self.calls.reset()
         self.directory.reset()
         self.sessions.reset()
+        self.journal.add("request", "reset to the seed")
 
 
 STATE = web.AppKey("state", ServerState)

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from .hub import Connection
 from .state import STATE, ServerState
@@ -114,9 +114,3 @@ async def _authenticate(
         await replaced.hang_up()
     state.journal.add("connection", f"{uid} ({device}) connected", uid=uid, device=device)
     return connection
-
-
-async def close_all(state: ServerState) -> None:
-    """Close every open WebSocket, e.g. on reset or shutdown, as a server going away would."""
-    for ws in list(state.websockets):
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")

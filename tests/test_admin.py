@@ -154,7 +154,17 @@ async def test_an_oversized_admin_body_is_refused(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{"seconds": -1}, {}, {"seconds": "10"}, {"seconds": True}, {"seconds": None}], ids=str
+    "body",
+    [
+        {"seconds": -1},
+        {},
+        {"seconds": "10"},
+        {"seconds": True},
+        {"seconds": None},
+        {"seconds": float("nan")},
+        {"seconds": float("inf")},
+    ],
+    ids=str,
 )
 async def test_a_bad_clock_advance_is_refused_and_time_stands_still(api: Api, body: dict[str, object]) -> None:
     """Time only moves forward, by a number of seconds."""
@@ -277,8 +287,9 @@ async def test_journal_wait_times_out_with_its_own_code(api: Api) -> None:
     reply = await api.admin("GET", "/journal/wait", params=params)
     reply.refused("ERR_WAIT_TIMED_OUT", 408)
     assert reply.body["error"]["details"]["seen"], "the entries seen are listed"
-    bad = await api.admin("GET", "/journal/wait", params={"timeout": "a while"})
-    bad.refused("ERR_BAD_REQUEST", 400)
+    for timeout in ("a while", "nan", "-1", "31", "inf"):
+        bad = await api.admin("GET", "/journal/wait", params={"timeout": timeout})
+        bad.refused("ERR_BAD_REQUEST", 400)
 
 
 async def test_devices_lists_who_is_connected(api: Api) -> None:

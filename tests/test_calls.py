@@ -339,6 +339,8 @@ class GroupRow:
     status: Status
     after: Status
     audiences: tuple[Audience, ...]
+    told_as: Status | None = None
+    """What the audience is told when it is not the call's status (a member's own answer)."""
 
 
 GROUP_ROWS: dict[str, GroupRow] = {
@@ -347,10 +349,10 @@ GROUP_ROWS: dict[str, GroupRow] = {
     ),
     "another member joins later": GroupRow(BOB_JOINED, CAROL, Status.ONGOING, Status.ONGOING, (AllDevices("carol"),)),
     "a member rejects while others ring": GroupRow(
-        GROUP_INITIATED, BOB, Status.REJECTED, Status.INITIATED, (AllDevices("bob"),)
+        GROUP_INITIATED, BOB, Status.REJECTED, Status.INITIATED, (AllDevices("bob"),), told_as=Status.REJECTED
     ),
     "a member rejects while others talk": GroupRow(
-        BOB_JOINED, CAROL, Status.REJECTED, Status.ONGOING, (AllDevices("carol"),)
+        BOB_JOINED, CAROL, Status.REJECTED, Status.ONGOING, (AllDevices("carol"),), told_as=Status.REJECTED
     ),
     "every member has rejected": GroupRow(
         ((BOB, Status.REJECTED),), CAROL, Status.REJECTED, Status.REJECTED, (caller_side(), AllDevices("carol"))
@@ -414,6 +416,8 @@ def test_group_table(row: GroupRow) -> None:
     assert outcome.call.status is row.after
     assert outcome.origin == row.actor.device
     assert outcome.audiences == row.audiences
+    assert outcome.told_as is row.told_as, "a member's other devices must not be rung again"
+    assert outcome.view.status is (row.told_as or row.after)
     assert outcome.call.ended_at == (scene.now if row.after.terminal else None)
 
 

@@ -56,6 +56,7 @@ BAD_SEEDS = {
     "unknown-member.json": json.dumps({"users": [{"uid": "ann"}], "groups": [{"guid": "g", "members": ["zed"]}]}),
     "bad-uid.toml": '[[users]]\nuid = "has space"\n',
     "broken.toml": "[[users]\nuid =",
+    "users-not-a-list.json": '{"users": 3}',
 }
 
 
@@ -207,10 +208,21 @@ def test_every_kind_of_bad_seed_is_refused_the_same_way(
     assert len(err.strip().splitlines()) == 1, err
 
 
-def test_a_ring_expiry_that_is_not_positive_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """--ring-expiry 0 would expire every call at once: refused up front, before serving."""
-    assert main(["--port", "0", "--ring-expiry", "0"]) == 2
-    assert "--ring-expiry" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--ring-expiry", "0"], "--ring-expiry"),
+        (["--ring-expiry", "nan"], "--ring-expiry"),
+        (["--ring-expiry", "inf"], "--ring-expiry"),
+        (["--port", "99999"], "--port"),
+    ],
+)
+def test_flags_that_cannot_work_exit_2_naming_the_flag(
+    flags: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ring expiry of 0 or NaN would expire every call at once or never; refused before serving."""
+    assert main(["--port", "0", *flags]) == 2
+    assert named in capsys.readouterr().err
 
 
 @pytest.mark.asyncio
