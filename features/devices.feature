@@ -1,4 +1,4 @@
-@doc:receive-calls @needs:two-devices
+@doc:overview @needs:two-devices
 Feature: A user on two devices
   Bob is signed in on his phone and his laptop. Both ring; when he answers on one, the other stops
   ringing; from then on the call lives on the device that answered.
@@ -33,10 +33,25 @@ Feature: A user on two devices
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is told that the call was rejected on another device
 
-  Scenario: Only one device can accept the call
+  Scenario: Answering busy on the laptop stops the phone ringing
+    When Alex starts a video call to Bob
+    And Bob's laptop answers the call that he is busy
+    Then Alex is told that Bob is busy
+    And Bob's phone is told of an incoming call from Alex
+    And Bob's phone is told that the call was answered busy on another device
+
+  Scenario: The caller cannot answer his own call from another device
+    Given Alex is also signed in on his tablet
+    When Alex's phone starts an audio call to Bob
+    And Alex's tablet tries to accept the call
+    Then Alex's tablet is refused because only the one being called can answer (ERR_CALL_WRONG_PARTY)
+    And Bob's phone is told of an incoming call from Alex
+    And Bob's phone is not told anything more
+
+  Scenario: Once one of Bob's devices has accepted, the other cannot
     When Alex starts an audio call to Bob
     And Bob's phone and Bob's laptop both try to accept the call
-    Then exactly one of them succeeds and the other is refused with ERR_CALL_USER_ALREADY_JOINED
+    Then exactly one of them succeeds and the other is refused because Bob already answered (ERR_CALL_USER_ALREADY_JOINED)
     And Alex is told that Bob accepted the call
     And Alex is not told anything more
 

@@ -6,15 +6,15 @@ Feature: Calling a group
   Background:
     Given Alex, Bob, Carol and Dave are signed in
 
-  Scenario Outline: <A call> to the group rings every other member, not the caller
+  Scenario Outline: Calling the group rings every other member, not the caller: <a call>
     When Alex starts <a call> to the team group
     Then Bob and Carol are told of an incoming call from Alex
     And Alex and Dave are not told anything more
 
     Examples:
-      | A call        | a call        |
-      | An audio call | an audio call |
-      | A video call  | a video call  |
+      | a call        |
+      | an audio call |
+      | a video call  |
 
   Scenario: The first member to accept is announced to the caller; the others keep ringing
     When Alex starts a video call to the team group
@@ -40,6 +40,40 @@ Feature: Calling a group
     Then Alex is told that Carol rejected the call
     And Alex has no active call
 
+  Scenario: The caller cancelling after one member rejected stops the call for the others
+    When Alex starts a video call to the team group
+    Then Bob and Carol are told of an incoming call from Alex
+    When Bob rejects the call
+    And Alex cancels the call
+    Then Carol is told that Alex cancelled the call
+    And Bob is not told anything more
+
+  Scenario: A member who rejected cannot join later
+    When Alex starts an audio call to the team group
+    And Bob rejects the call
+    And Bob tries to accept the call
+    Then Bob is refused because he already rejected it (ERR_CALL_USER_ALREADY_REJECTED)
+    And Alex is not told anything more
+
+  @needs:two-devices
+  Scenario: A member's other device is not rung again after they reject on one
+    Given Bob is also signed in on his laptop
+    When Alex starts an audio call to the team group
+    Then Bob's phone and Bob's laptop are told of an incoming call from Alex
+    When Bob's phone rejects the call
+    Then Bob's laptop is not told anything more
+    And Alex is not told anything more
+
+  @needs:time-control
+  Scenario: A group call with a longer timeout rings until it is up
+    When Alex starts a video call to the team group with a timeout of 60 seconds
+    Then Bob and Carol are told of an incoming call from Alex
+    When the call rings for 59 seconds without an answer
+    Then Alex, Bob and Carol are not told anything more
+    When one more second passes
+    Then Alex is told that the call went unanswered
+    And Bob and Carol are told that they missed the call
+
   @needs:time-control
   Scenario: A group call nobody joins stops after 45 seconds
     When Alex starts a video call to the team group
@@ -60,7 +94,7 @@ Feature: Calling a group
     When Alex starts an audio call to the team group
     Then Bob is told of an incoming call from Alex
     When Bob tries to answer the call that he is busy
-    Then Bob is refused with ERR_CALL_GROUP_INVALID_STATUS
+    Then Bob is refused because busy is not an answer to a group call (ERR_CALL_GROUP_INVALID_STATUS)
     And Alex is not told anything more
     When Bob accepts the call
     Then Alex is told that Bob accepted the call
@@ -68,5 +102,5 @@ Feature: Calling a group
   Scenario: Someone outside the group cannot answer its call
     When Alex starts an audio call to the team group
     And Dave tries to accept the call
-    Then Dave is refused with ERR_CALL_NOT_A_PART
+    Then Dave is refused because he is not in the group (ERR_CALL_NOT_A_PART)
     And Alex is not told anything more

@@ -25,3 +25,11 @@ Feature: Call listeners
     And Alex starts a video call to Bob
     Then Bob's listener "ringtone" is told of an incoming call from Alex
     And Bob is not told anything more
+
+  Scenario: A listener added after the call rang hears what follows, not the ring
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob also listens with a listener "late"
+    And Alex cancels the call
+    Then Bob's listeners "app" and "late" are both told that Alex cancelled the call
+    And Bob is not told anything more

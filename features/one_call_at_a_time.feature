@@ -9,7 +9,7 @@ Feature: One call at a time
   Scenario: Alex cannot start a second call while his first one is ringing
     When Alex starts an audio call to Bob
     And Alex tries to start a video call to Carol
-    Then Alex is refused with CALL_ALREADY_INITIATED
+    Then Alex is refused because he already has a call (CALL_ALREADY_INITIATED)
     And Carol is not told anything more
     And Alex's active call is the call with Bob
 
@@ -19,6 +19,6 @@ Feature: One call at a time
     When Carol starts an audio call to Bob
     Then Bob is told of an incoming call from Carol
     When Bob tries to accept the call with Carol
-    Then Bob is refused with CALL_IN_PROGRESS
+    Then Bob is refused because he is already in a call (CALL_IN_PROGRESS)
     And Carol is not told anything more
     And Bob's active call is the call with Alex

@@ -9,24 +9,25 @@ Feature: What the call service refuses
   @doc:initiate-call
   Scenario: Nobody can call themselves
     When Alex tries to start an audio call to himself
-    Then Alex is refused with ERR_CALLING_SELF
+    Then Alex is refused because nobody can call themselves (ERR_CALLING_SELF)
     And Alex has no active call
 
   @doc:initiate-call
   Scenario: Nobody can call a user who does not exist
     When Alex tries to start an audio call to a user who does not exist
-    Then Alex is refused with ERR_UID_NOT_FOUND
+    Then Alex is refused because there is no such user (ERR_UID_NOT_FOUND)
     And Alex has no active call
 
   @doc:initiate-call @needs:group-calls
   Scenario: Nobody can call a group that does not exist
     When Alex tries to start a video call to a group that does not exist
-    Then Alex is refused with ERR_GUID_NOT_FOUND
+    Then Alex is refused because there is no such group (ERR_GUID_NOT_FOUND)
+    And Alex has no active call
 
   @doc:accept-call
   Scenario: Nobody can accept a call that does not exist
     When Bob tries to accept a call that does not exist
-    Then Bob is refused with ERR_CALL_SESSION_NOT_FOUND
+    Then Bob is refused because there is no such call (ERR_CALL_SESSION_NOT_FOUND)
     And Bob has no active call
 
   @doc:cancel-call
@@ -35,7 +36,7 @@ Feature: What the call service refuses
     And Alex cancels the call
     Then Bob is told that Alex cancelled the call
     When Bob tries to accept the call
-    Then Bob is refused with ERR_CALL_TERMINATED
+    Then Bob is refused because the call is already over (ERR_CALL_TERMINATED)
     And Alex is not told anything more
     And Bob has no active call
 
@@ -43,7 +44,7 @@ Feature: What the call service refuses
   Scenario: A call that is still ringing cannot be ended, only cancelled
     When Alex starts an audio call to Bob
     And Alex tries to end the call
-    Then Alex is refused with ERR_CALL_NOT_STARTED
+    Then Alex is refused because nobody has answered yet (ERR_CALL_NOT_STARTED)
     And Bob is told of an incoming call from Alex
     And Bob is not told anything more
     When Bob accepts the call
@@ -53,7 +54,7 @@ Feature: What the call service refuses
   Scenario: An accepted call cannot be cancelled any more
     Given Alex and Bob are in a call
     When Alex tries to cancel the call
-    Then Alex is refused with ERR_CALL_ONGOING_TO_INVALID
+    Then Alex is refused because the call was already answered (ERR_CALL_ONGOING_TO_INVALID)
     And Bob is not told anything more
     And Bob's active call is the call
 
@@ -61,14 +62,14 @@ Feature: What the call service refuses
   Scenario: An accepted call cannot be rejected any more
     Given Alex and Bob are in a call
     When Bob tries to reject the call
-    Then Bob is refused with ERR_CALL_ONGOING_TO_INVALID
+    Then Bob is refused because he already answered (ERR_CALL_ONGOING_TO_INVALID)
     And Alex is not told anything more
 
   @doc:accept-call
   Scenario: Someone else cannot answer a call meant for Bob
     When Alex starts an audio call to Bob
     And Carol tries to accept the call
-    Then Carol is refused with ERR_CALL_NOT_A_PART
+    Then Carol is refused because the call is not hers (ERR_CALL_NOT_A_PART)
     And Alex is not told anything more
     When Bob accepts the call
     Then Alex is told that Bob accepted the call
@@ -77,7 +78,7 @@ Feature: What the call service refuses
   Scenario: The caller cannot reject his own call
     When Alex starts an audio call to Bob
     And Alex tries to reject the call
-    Then Alex is refused with ERR_CALL_WRONG_PARTY
+    Then Alex is refused because only the one being called can reject (ERR_CALL_WRONG_PARTY)
     And Bob is told of an incoming call from Alex
     And Bob is not told anything more
 
@@ -85,7 +86,7 @@ Feature: What the call service refuses
   Scenario: Only the caller can cancel a call
     When Alex starts an audio call to Bob
     And Bob tries to cancel the call
-    Then Bob is refused with ERR_CALL_WRONG_PARTY
+    Then Bob is refused because only the caller can cancel (ERR_CALL_WRONG_PARTY)
     And Alex is not told anything more
     When Bob accepts the call
     Then Alex is told that Bob accepted the call

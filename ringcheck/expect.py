@@ -25,6 +25,8 @@ class Expectation:
     initiator: str | None = None
     call_type: CallType | None = None
     listener_id: str | None = None
+    sender: str | None = None
+    """uid of who acted ("told that Bob accepted"), checked where the implementation says."""
 
     def matches(self, event: ListenerEvent) -> bool:
         got = event.call
@@ -35,6 +37,7 @@ class Expectation:
             and (self.initiator is None or got.initiator == self.initiator)
             and (self.call_type is None or got.call_type is self.call_type)
             and (self.listener_id is None or event.listener_id == self.listener_id)
+            and (self.sender is None or got.sender in (None, self.sender))
         )
 
     def technical(self) -> str:
@@ -47,6 +50,8 @@ class Expectation:
             parts.append(f"session {self.call.session_id}")
         if self.listener_id is not None:
             parts.append(f"on listener {self.listener_id!r}")
+        if self.sender is not None:
+            parts.append(f"caused by {self.sender}")
         return ", ".join(parts)
 
 

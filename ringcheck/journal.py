@@ -26,8 +26,9 @@ class Heard:
 
     def describe(self) -> str:
         call = self.event.call
+        by = f", caused by {call.sender}," if call.sender and call.sender != call.initiator else ""
         return (
-            f"{self.event.callback} ({call.status}) on listener {self.event.listener_id!r} "
+            f"{self.event.callback} ({call.status}){by} on listener {self.event.listener_id!r} "
             f"for the {call.call_type} {call.receiver_type} call from {call.initiator} to {call.receiver}"
         )
 

@@ -25,6 +25,7 @@ from .scene import Scene
 from .settings import Settings
 from .targets import Target, build
 
+SETTINGS = pytest.StashKey[Settings]()
 KEYED_TAGS = {"doc": "section", "needs": "capability"}
 """Tag keys that become markers with a keyword argument: ``@doc:x`` is ``doc(section="x")``."""
 SUMMARY = pytest.StashKey[str]()
@@ -61,6 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "doc(section): the documentation section a scenario checks")
     config.addinivalue_line("markers", "needs(capability): skip unless the implementation offers it")
     config.addinivalue_line("markers", "feature(file): the feature file a scenario comes from, without .feature")
+    options = {f.name: config.getoption(f"ringcheck_{f.name}") for f in fields(Settings)}
+    try:
+        config.stash[SETTINGS] = Settings.from_sources(options)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ringcheck: {exc}") from None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -99,8 +105,7 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature,
 
 @pytest.fixture(scope="session")
 def ringcheck_settings(pytestconfig: pytest.Config) -> Settings:
-    options = {f.name: pytestconfig.getoption(f"ringcheck_{f.name}") for f in fields(Settings)}
-    return Settings.from_sources(options)
+    return pytestconfig.stash[SETTINGS]
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ The README's configuration table is this list; ``python -m ringcheck.settings`` 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID
@@ -64,8 +66,8 @@ class Settings:
         metadata=_meta(
             "--ringcheck-cast",
             "RINGCHECK_CAST",
-            "who the feature files' people and groups are on your server, e.g. 'alex=superhero1,team=cometchat-guid-1' "
-            "(default: the name in lower case)",
+            "who the feature files' people and groups are on your server: 'alex=superhero1,team=cometchat-guid-1', "
+            "or '@cast.toml' with one 'alex = \"superhero1\"' line each (default: the name in lower case)",
         ),
     )
 
@@ -73,12 +75,24 @@ class Settings:
         return self.cast_map().get(name.lower(), name.lower())
 
     def cast_map(self) -> dict[str, str]:
+        """``alex=uid1,team=guid1``, or ``@file.toml`` holding ``alex = "uid1"`` lines."""
+        if self.cast.startswith("@"):
+            path = Path(self.cast[1:])
+            try:
+                table = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ValueError(f"--ringcheck-cast {self.cast}: {exc}") from exc
+            if not all(isinstance(v, str) for v in table.values()):
+                raise ValueError(f'--ringcheck-cast {self.cast}: every entry must be name = "id"')
+            return {k.lower(): v for k, v in table.items()}
         pairs = [p.split("=", 1) for p in self.cast.split(",") if "=" in p]
         return {k.strip().lower(): v.strip() for k, v in pairs}
 
     @classmethod
     def from_sources(cls, options: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Settings:
-        """Command-line options win over environment variables, which win over defaults."""
+        """Command-line options win over environment variables, which win over defaults.
+
+        Raises ValueError, naming the setting, for a value that cannot be used."""
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = options.get(f.name)
@@ -89,16 +103,29 @@ class Settings:
             if f.type == "bool":
                 values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
             elif f.type == "float":
-                values[f.name] = float(raw)
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    raise ValueError(f"{f.metadata['option']} must be a number of seconds, not {raw!r}") from None
             else:
                 values[f.name] = str(raw)
-        return cls(**values)
+        settings = cls(**values)
+        settings.cast_map()  # a cast file that cannot be read is refused now, not mid-run
+        return settings
+
+
+def _shown(default: object) -> str:
+    if default is False:
+        return "off"
+    return f"`{default}`" if default != "" else "none"
 
 
 def table() -> str:
+    """The README's configuration table, from the settings themselves."""
     rows = ["| option | environment | default | meaning |", "| --- | --- | --- | --- |"]
     for f in fields(Settings):
-        rows.append(f"| `{f.metadata['option']}` | `{f.metadata['env']}` | `{f.default!r}` | {f.metadata['help']} |")
+        option, env = f.metadata["option"], f.metadata["env"]
+        rows.append(f"| `{option}` | `{env}` | {_shown(f.default)} | {f.metadata['help']} |")
     return "\n".join(rows)
 
 

@@ -4,7 +4,9 @@ adapters, a server (the embedded mock or one already running at a URL).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,7 @@ def build(settings: Settings) -> Target:
 def _sdk(settings: Settings, loop: LoopThread) -> Target:
     """Each device a real CometChat JS SDK in Node: against a CometChat app, or a server over TLS."""
     from .sdk import SdkImplementation, SdkTarget
+    from .sdk.target import ENV_NODE, ENV_TRACE
 
     if settings.server == "cometchat":
         # A real app: its id, region and auth key come from RINGCHECK_SDK_* (see the README).
@@ -75,6 +78,10 @@ def _sdk(settings: Settings, loop: LoopThread) -> Target:
     loop.run(server.start(), what="starting the server")
     endpoint = server.endpoint
     target = SdkTarget.for_base_url(endpoint.base_url, endpoint.app_id, endpoint.api_key, server.ca_file)
+    # The same process settings as against a real app: which node to run, whether to trace.
+    target = dataclasses.replace(
+        target, node=os.environ.get(ENV_NODE) or target.node, trace=os.environ.get(ENV_TRACE) == "1"
+    )
     clock = server.shares_clock
 
     def advance_server(seconds: float) -> None:

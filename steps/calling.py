@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from pytest_bdd import parsers, when
 
@@ -15,12 +16,23 @@ TIMEOUT = r"(?: with a timeout of (?P<timeout>-?[0-9.]+) seconds)?"
 TRIES = r"(?P<tries>tries to )?"
 
 
-def perform(scene: Scene, who: str, tries: str | None, what: str, action: Callable[[], CallInfo | None]) -> None:
-    """Do it, or, for "tries to", keep the result or refusal for the Then steps."""
+def perform(
+    scene: Scene, who: str, tries: str | None, what: str, action: Callable[[], CallInfo | None], answers: CallStatus
+) -> None:
+    """Do it, or, for "tries to", keep the result or refusal for the Then steps. Either way, an
+    operation that goes through must answer with the call in the status it moved the call to."""
+
+    def checked() -> CallInfo | None:
+        call = action()
+        if call is None or call.status is not answers:
+            got = "nothing" if call is None else f"a call that is {call.status}"
+            raise AssertionError(f"{who}'s {what} should have answered with the call {answers}; it answered {got}")
+        return call
+
     if tries:
-        scene.attempt(who, what, action)
+        scene.attempt(who, what, checked)
     else:
-        action()
+        checked()
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:starts|start) (?P<a_call>{A_CALL}) to (?P<to>{RECEIVER}){TIMEOUT}"))
@@ -30,31 +42,47 @@ def start_call(scene: Scene, who: str, tries: str | None, a_call: str, to: str, 
     seconds = None if timeout is None else float(timeout)
 
     def start() -> CallInfo:
-        return scene.remember(device.initiate_call(receiver_id, receiver_type, call_type(a_call), seconds))
+        call = scene.remember(device.initiate_call(receiver_id, receiver_type, call_type(a_call), seconds))
+        asked = (call_type(a_call), receiver_type, receiver_id)
+        if (call.call_type, call.receiver_type, call.receiver) != asked:
+            raise AssertionError(
+                f"{who} started {a_call} to {to} ({asked[0]} call to {asked[1]} {receiver_id}); "
+                f"the call that came back is a {call.call_type} call to {call.receiver_type} {call.receiver}"
+            )
+        return call
 
-    perform(scene, who, tries, f"start {a_call} to {to}", start)
+    perform(scene, who, tries, f"start {a_call} to {to}", start, answers=CallStatus.INITIATED)
 
 
-OPERATIONS: dict[str, Callable[[Device, str], CallInfo | None]] = {
-    "accept": lambda device, session_id: device.accept_call(session_id),
-    "reject": lambda device, session_id: device.reject_call(session_id, CallStatus.REJECTED),
-    "cancel": lambda device, session_id: device.reject_call(session_id, CallStatus.CANCELLED),
-    "end": lambda device, session_id: device.end_call(session_id),
+OPERATIONS: dict[str, tuple[Callable[[Device, str], CallInfo | None], CallStatus]] = {
+    "accept": (lambda device, session_id: device.accept_call(session_id), CallStatus.ONGOING),
+    "reject": (lambda device, session_id: device.reject_call(session_id, CallStatus.REJECTED), CallStatus.REJECTED),
+    "cancel": (lambda device, session_id: device.reject_call(session_id, CallStatus.CANCELLED), CallStatus.CANCELLED),
+    "end": (lambda device, session_id: device.end_call(session_id), CallStatus.ENDED),
 }
-"""What "accepts the call", "rejects", "cancels" and "ends" do on the device (SPEC section 2)."""
+"""What "accepts the call", "rejects", "cancels" and "ends" do on the device, and the status the
+call is in when the operation answers (SPEC section 2: every operation resolves with the call)."""
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?P<verb>accepts?|rejects?|cancels?|ends?) (?P<call>{CALL})"))
 def act_on_call(scene: Scene, who: str, tries: str | None, verb: str, call: str) -> None:
     device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    operation = OPERATIONS[verb.removesuffix("s")]
-    perform(scene, who, tries, f"{verb.removesuffix('s')} {call}", lambda: operation(device, info.session_id))
+    operation, answers = OPERATIONS[verb.removesuffix("s")]
+    action = verb.removesuffix("s")
+    perform(scene, who, tries, f"{action} {call}", lambda: operation(device, info.session_id), answers)
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:answers|answer) (?P<call>{CALL}) that {SUBJECT} is busy"))
 def busy(scene: Scene, who: str, tries: str | None, call: str) -> None:
     device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(scene, who, tries, f"answer {call} busy", lambda: device.reject_call(info.session_id, CallStatus.BUSY))
+    perform(
+        scene,
+        who,
+        tries,
+        f"answer {call} busy",
+        lambda: device.reject_call(info.session_id, CallStatus.BUSY),
+        answers=CallStatus.BUSY,
+    )
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) clears {PRONOUN} active call"))
@@ -73,4 +101,5 @@ def both_accept(scene: Scene, first: str, second: str, call: str) -> None:
     info = resolve_call(scene, call, first)
     for who in (first, second):
         device = handle(scene, who).device
-        scene.attempt(who, f"accept {call}", lambda device=device: device.accept_call(info.session_id))  # type: ignore[misc]
+        accept = partial(device.accept_call, info.session_id)
+        perform(scene, who, "tries to", f"accept {call}", accept, answers=CallStatus.ONGOING)

@@ -84,6 +84,12 @@ NEWS = [
         CallStatus.ONGOING,
     ),
     News(
+        "the call was answered busy on another device",
+        "the call was answered busy on another device",
+        Callback.OUTGOING_CALL_REJECTED,
+        CallStatus.BUSY,
+    ),
+    News(
         "the call was rejected on another device",
         "the call was rejected on another device",
         Callback.OUTGOING_CALL_REJECTED,
@@ -106,7 +112,11 @@ def _define_news_steps(news: News) -> None:
         reference = call or (f"the call with {actor}" if actor else "the call")
         described = news.says.format(actor=actor, call=call)
         return Expectation(
-            f"told that {described}", news.callback, news.status, resolve_call(scene, reference, listener)
+            f"told that {described}",
+            news.callback,
+            news.status,
+            resolve_call(scene, reference, listener),
+            sender=scene.person(actor).uid if actor else None,
         )
 
     @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that {news.words}"), stacklevel=2)
@@ -165,25 +175,29 @@ def no_active_call(scene: Scene, who: str) -> None:
         raise AssertionError(f"{who} should have no active call; {who} has {_describe(active)}")
 
 
-@then(parsers.re(rf"(?P<who>{WHO}) is refused with (?P<code>{CODE})"))
-def refused_with(scene: Scene, who: str, code: str) -> None:
+REASON = rf"because (?P<reason>[^()]+) \((?P<code>{CODE})\)"
+"""A refusal in plain words, then its error code: "because the call is already over (ERR_CALL_TERMINATED)"."""
+
+
+@then(parsers.re(rf"(?P<who>{WHO}) is refused {REASON}"))
+def refused_with(scene: Scene, who: str, reason: str, code: str) -> None:
     attempt = scene.last_attempt()
     if attempt.who != who:
         raise AssertionError(f"the last attempt was {attempt.who}'s ({attempt.what}), not {who}'s")
     if attempt.refusal is None:
         raise AssertionError(
-            f"{who} should have been refused with {code} when trying to {attempt.what}, "
-            f"but it succeeded: {attempt.result}"
+            f"{who} should have been refused when trying to {attempt.what}, because {reason} ({code}); "
+            f"it succeeded: {attempt.result}"
         )
     if attempt.refusal.code != code:
         raise AssertionError(
-            f"{who} should have been refused with {code} when trying to {attempt.what}, "
-            f"but was refused with {attempt.refusal.code}: {attempt.refusal.message}"
+            f"{who} should have been refused when trying to {attempt.what}, because {reason} ({code}); "
+            f"it was refused with {attempt.refusal.code}: {attempt.refusal.message}"
         )
 
 
-@then(parsers.re(rf"exactly one of them succeeds and the other is refused with (?P<code>{CODE})"))
-def exactly_one_succeeds(scene: Scene, code: str) -> None:
+@then(parsers.re(rf"exactly one of them succeeds and the other is refused {REASON}"))
+def exactly_one_succeeds(scene: Scene, reason: str, code: str) -> None:
     first, second = scene.attempts[-2:]
     outcomes = [
         (a.who, "succeeded" if a.refusal is None else f"was refused with {a.refusal.code}") for a in (first, second)
@@ -192,6 +206,6 @@ def exactly_one_succeeds(scene: Scene, code: str) -> None:
     losers = [a for a in (first, second) if a.refusal is not None and a.refusal.code == code]
     if len(winners) != 1 or len(losers) != 1:
         raise AssertionError(
-            f"exactly one should succeed and the other be refused with {code}; "
+            f"exactly one should succeed and the other be refused because {reason} ({code}); "
             + "; ".join(f"{who} {what}" for who, what in outcomes)
         )

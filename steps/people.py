@@ -44,6 +44,7 @@ def in_a_call(scene: Scene, caller: str, receiver: str) -> None:
 
 
 @given(parsers.re(rf"(?P<who>{NAME}) also listens with a listener \"(?P<listener>[^\"]+)\""))
+@when(parsers.re(rf"(?P<who>{NAME}) also listens with a listener \"(?P<listener>[^\"]+)\""))
 def also_listens(scene: Scene, who: str, listener: str) -> None:
     handle(scene, who).device.add_call_listener(listener)
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 from ringcheck.settings import Settings, table
 
 
@@ -32,3 +37,31 @@ def test_the_documented_table_lists_every_setting() -> None:
     text = table()
     for option in ("--ringcheck-adapter", "--ringcheck-server", "RINGCHECK_CAST", "--ringcheck-deadline"):
         assert option in text
+
+
+def test_the_readme_shows_the_table_as_the_settings_print_it() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert table() in readme, "README.md's configuration table is stale: paste `python -m ringcheck.settings`"
+
+
+def test_the_cast_can_come_from_a_file(tmp_path: Path) -> None:
+    cast = tmp_path / "cast.toml"
+    cast.write_text('alex = "cometchat-uid-1"\nteam = "cometchat-guid-1"\n', encoding="utf-8")
+    settings = Settings(cast=f"@{cast}")
+    assert (settings.uid_of("Alex"), settings.uid_of("team"), settings.uid_of("Bob")) == (
+        "cometchat-uid-1",
+        "cometchat-guid-1",
+        "bob",
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint"),
+    [
+        ({"deadline": "soon"}, "--ringcheck-deadline must be a number of seconds, not 'soon'"),
+        ({"cast": "@/nonexistent/cast.toml"}, "--ringcheck-cast @/nonexistent/cast.toml"),
+    ],
+)
+def test_settings_that_cannot_be_used_are_refused_naming_the_option(options: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        Settings.from_sources(options, environ={})

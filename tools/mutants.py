@@ -122,6 +122,27 @@ MUTANTS = [
         ("test_an_accepted_call_cannot_be_cancelled_any_more", "test_an_accepted_call_cannot_be_rejected_any_more"),
     ),
     Mutant(
+        "a member's rejection rings their other devices again",
+        "mockserver/calls.py",
+        "return self._commit(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)",
+        "return self._commit(answered, actor.device, (AllDevices(actor.uid),))",
+        ("test_a_members_other_device_is_not_rung_again_after_they_reject_on_one",),
+    ),
+    Mutant(
+        "every call is delivered as an audio call",
+        "mockserver/wire.py",
+        '"category": "call",\n        "type": str(call.call_type),',
+        '"category": "call",\n        "type": "audio",',
+        ("test_bob_accepts_a_call_from_alex[a video call]", "test_the_call_becomes_bobs_active_call"),
+    ),
+    Mutant(
+        "the caller is named as the one who answered",
+        "mockserver/calls.py",
+        "status=status, updated_at=now, sender=actor.uid, ended_at=ended_at)",
+        "status=status, updated_at=now, sender=call.sender, ended_at=ended_at)",
+        ("test_bob_accepts_a_call_from_alex", "test_bob_rejects_a_call_from_alex"),
+    ),
+    Mutant(
         "the default ring timeout is 44 seconds",
         "ringcheck/wire/device.py",
         "DEFAULT_TIMEOUT = 45",
@@ -225,7 +246,7 @@ def run(mutant: Mutant) -> tuple[Mutant, list[str], float]:
             check=False,
             timeout=600,
         )
-        failed = re.findall(r"^FAILED steps/test_ringing\.py::(\S+)", result.stdout, re.MULTILINE)
+        failed = re.findall(r"^FAILED steps/test_ringing\.py::(.+?)(?: - .*)?$", result.stdout, re.MULTILINE)
         return mutant, failed, time.perf_counter() - started
 
 

@@ -64,7 +64,7 @@ SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = {
     ),
 }
 """Scenarios (by name) whose expectation the unmodified SDK cannot meet, and why. Passed as
-:attr:`Capabilities.notes` by default, so a run through the SDK skips them with the reason."""
+:attr:`Capabilities.notes` by default, so a run through the SDK expects them to fail, with the reason."""
 
 
 class MissingBridge(RuntimeError):

@@ -147,4 +147,4 @@ class SyncWireDevice(Device):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._run(self._device.session.close(), "closing")
+            self._run(self._device.close(), "closing")

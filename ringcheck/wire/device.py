@@ -100,6 +100,11 @@ class WireDevice:
     def get_active_call(self) -> CallInfo | None:
         return self._active
 
+    async def close(self) -> None:
+        """Sign the device off: its timer must not fire into a later scenario, as an app closed does."""
+        self._clear()
+        await self.session.close()
+
     def clear_active_call(self) -> None:
         self._clear()
 
