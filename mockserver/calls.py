@@ -36,21 +36,6 @@ class Status(StrEnum):
     def terminal(self) -> bool:
         return self not in (Status.INITIATED, Status.ONGOING)
 
-    @classmethod
-    def parse(cls, value: object) -> Status:
-        try:
-            if not isinstance(value, str):
-                raise ValueError(value)
-            return cls(value)
-        except ValueError:
-            allowed = [s.value for s in cls]
-            raise Refusal(
-                ErrorCode.BAD_REQUEST,
-                f"status must be one of {', '.join(allowed)}; got {value!r}",
-                field="status",
-                allowed=allowed,
-            ) from None
-
 
 class CallType(StrEnum):
     AUDIO = "audio"

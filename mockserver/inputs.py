@@ -49,7 +49,11 @@ def text_field(body: dict[str, Any], name: str) -> str:
 def enum_field(body: dict[str, Any], name: str, kind: type[E], default: E | None = None) -> E:
     if name not in body and default is not None:
         return default
-    value = text_field(body, name)
+    return enum_value(text_field(body, name), name, kind)
+
+
+def enum_value(value: str, name: str, kind: type[E]) -> E:
+    """``value`` as a member of ``kind``, or a refusal that lists the members (a body field or a query)."""
     try:
         return kind(value)
     except ValueError:

@@ -13,7 +13,7 @@ from aiohttp import web
 from . import wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
-from .inputs import device_of, enum_field, json_object, text_field
+from .inputs import device_of, enum_field, enum_value, json_object, text_field
 from .state import ACTING_UID, STATE, ServerState
 
 routes = web.RouteTableDef()
@@ -138,7 +138,7 @@ async def call_log(request: web.Request) -> web.Response:
     state = state_of(request)
     uid = user_of(request)
     wanted = request.query.get("status")
-    status = Status.parse(wanted) if wanted is not None else None
+    status = enum_value(wanted, "status", Status) if wanted is not None else None
     calls = [c for c in state.calls.book.calls() if c.is_party(uid) and (status is None or c.status is status)]
     calls.sort(key=lambda c: (c.initiated_at, c.session_id), reverse=True)
     return ok([state.calls.render(c) for c in calls])

@@ -29,6 +29,7 @@ from mockserver.calls import (
 )
 from mockserver.directory import DEFAULT_SEED, Directory
 from mockserver.errors import ErrorCode, Refusal
+from mockserver.inputs import enum_field
 
 ALEX = Party("alex", "alex-1")
 ALEX_2 = Party("alex", "alex-2")
@@ -273,16 +274,18 @@ def test_initiate_refusals(case: tuple[Party, ReceiverType, str, ErrorCode]) -> 
 
 @pytest.mark.parametrize("value", ["bogus", "Ongoing", "", 3, None, ["ended"]])
 def test_a_status_that_does_not_exist_is_a_bad_request(value: object) -> None:
-    """SPEC 2: a status value that does not exist is ERR_BAD_REQUEST, and the error lists the real ones."""
+    """SPEC 2: a status value that does not exist is ERR_BAD_REQUEST; a misspelt one lists the real ones."""
     with pytest.raises(Refusal) as refused:
-        Status.parse(value)
+        enum_field({"status": value}, "status", Status)
     assert refused.value.code is ErrorCode.BAD_REQUEST
-    assert refused.value.details["allowed"] == [s.value for s in Status]
+    assert refused.value.details["field"] == "status"
+    if isinstance(value, str) and value:
+        assert refused.value.details["allowed"] == [s.value for s in Status]
 
 
 def test_every_status_value_parses_to_itself() -> None:
     """The counterpart of the refusal above: the seven SPEC statuses are all accepted."""
-    assert [Status.parse(s.value) for s in Status] == list(Status)
+    assert [enum_field({"status": s.value}, "status", Status) for s in Status] == list(Status)
 
 
 # -- the documented check order (CallBook.update's docstring) ----------------------------------------
