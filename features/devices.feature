@@ -59,7 +59,7 @@ Feature: A user on two devices
     When Alex starts an audio call to Bob
     And Bob's phone accepts the call
     And Alex ends the call
-    Then Bob's phone is told that the call has ended
+    Then Bob's phone is told that Alex ended the call
     And Bob's laptop is told of an incoming call from Alex
     And Bob's laptop is told that the call was answered on another device
     And Bob's laptop is not told anything more

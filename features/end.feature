@@ -9,7 +9,7 @@ Feature: Ending a call
 
   Scenario Outline: <who> ends the call and <other> is told
     When <who> ends the call
-    Then <other> is told that the call has ended
+    Then <other> is told that <who> ended the call
     And Alex and Bob are not told anything more
 
     Examples:
@@ -20,14 +20,14 @@ Feature: Ending a call
   Scenario: After the call ends neither of them has an active call
     When Alex ends the call
     And Alex clears his active call
-    Then Bob is told that the call has ended
+    Then Bob is told that Alex ended the call
     And Alex has no active call
     And Bob has no active call
 
   Scenario Outline: The next call after an ended one works: <a call>
     When Bob ends the call
     And Bob clears his active call
-    Then Alex is told that the call has ended
+    Then Alex is told that Bob ended the call
     When Alex clears his active call
     And Alex starts <a call> to Bob
     Then Bob is told of an incoming call from Alex

@@ -88,7 +88,7 @@ Feature: Calling a group
     And Carol accepts the call
     Then Alex is told that Bob accepted the call
     When Bob ends the call
-    Then Alex and Carol are told that the call has ended
+    Then Alex and Carol are told that Bob ended the call
 
   Scenario: Busy is not an answer to a group call
     When Alex starts an audio call to the team group

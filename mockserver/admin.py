@@ -80,6 +80,8 @@ async def advance_clock(request: web.Request) -> web.Response:
     if seconds < 0:
         raise Refusal(ErrorCode.BAD_REQUEST, "seconds must not be negative; time only moves forward", field="seconds")
     clock = _virtual_clock(request)
+    if not math.isfinite(clock.now() + seconds):
+        raise Refusal(ErrorCode.BAD_REQUEST, "that would move the clock past the end of time", field="seconds")
     fired = await clock.advance(seconds)
     return ok({"now": clock.now(), "fired": [{"label": t.label, "due": t.due} for t in fired]})
 

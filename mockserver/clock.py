@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -96,8 +97,8 @@ class VirtualClock:
 
     async def advance(self, seconds: float) -> list[FiredTimer]:
         """Move time forward by ``seconds``, firing and awaiting every timer that falls due."""
-        if seconds < 0:
-            raise ValueError("time only moves forward")
+        if not 0 <= seconds < math.inf or not math.isfinite(self._now + seconds):
+            raise ValueError(f"time only moves forward, by a finite amount; not by {seconds}")
         async with self._lock:
             target = self._now + seconds
             fired: list[FiredTimer] = []

@@ -65,7 +65,8 @@ class CallInfo:
     receiver: str
     """uid of the called user, or guid of the called group."""
     sender: str | None = None
-    """uid of the user whose action produced this update, where the implementation says."""
+    """uid of the user whose action produced this update. Scenarios that name who acted ("told
+    that Bob accepted") check it, so an implementation that leaves it None fails those."""
 
     def __str__(self) -> str:
         return (

@@ -37,7 +37,7 @@ class Expectation:
             and (self.initiator is None or got.initiator == self.initiator)
             and (self.call_type is None or got.call_type is self.call_type)
             and (self.listener_id is None or event.listener_id == self.listener_id)
-            and (self.sender is None or got.sender in (None, self.sender))
+            and (self.sender is None or got.sender == self.sender)
         )
 
     def technical(self) -> str:

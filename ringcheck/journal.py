@@ -26,10 +26,10 @@ class Heard:
 
     def describe(self) -> str:
         call = self.event.call
-        by = f", caused by {call.sender}," if call.sender and call.sender != call.initiator else ""
         return (
-            f"{self.event.callback} ({call.status}){by} on listener {self.event.listener_id!r} "
-            f"for the {call.call_type} {call.receiver_type} call from {call.initiator} to {call.receiver}"
+            f"{self.event.callback} ({call.status}, caused by {call.sender or '(not said)'}) "
+            f"on listener {self.event.listener_id!r} for the {call.call_type} {call.receiver_type} call "
+            f"{call.session_id} from {call.initiator} to {call.receiver}"
         )
 
 

@@ -5,6 +5,7 @@ The README's configuration table is this list; ``python -m ringcheck.settings`` 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -67,7 +68,7 @@ class Settings:
             "--ringcheck-cast",
             "RINGCHECK_CAST",
             "who the feature files' people and groups are on your server: 'alex=superhero1,team=cometchat-guid-1', "
-            "or '@cast.toml' with one 'alex = \"superhero1\"' line each (default: the name in lower case)",
+            "or a file 'cast.toml' with one 'alex = \"superhero1\"' line each (default: the name in lower case)",
         ),
     )
 
@@ -75,9 +76,11 @@ class Settings:
         return self.cast_map().get(name.lower(), name.lower())
 
     def cast_map(self) -> dict[str, str]:
-        """``alex=uid1,team=guid1``, or ``@file.toml`` holding ``alex = "uid1"`` lines."""
-        if self.cast.startswith("@"):
-            path = Path(self.cast[1:])
+        """``alex=uid1,team=guid1``, or a ``.toml`` file holding ``alex = "uid1"`` lines.
+
+        (Not ``@file``: pytest reads an argument starting with ``@`` as a file of arguments.)"""
+        if self.cast.endswith(".toml"):
+            path = Path(self.cast)
             try:
                 table = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -104,9 +107,12 @@ class Settings:
                 values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
             elif f.type == "float":
                 try:
-                    values[f.name] = float(raw)
+                    seconds = float(raw)
                 except ValueError:
-                    raise ValueError(f"{f.metadata['option']} must be a number of seconds, not {raw!r}") from None
+                    seconds = math.nan
+                if not 0 < seconds < math.inf:
+                    raise ValueError(f"{f.metadata['option']} must be a positive number of seconds, not {raw!r}")
+                values[f.name] = seconds
             else:
                 values[f.name] = str(raw)
         settings = cls(**values)

@@ -26,7 +26,9 @@ def perform(
         call = action()
         if call is None or call.status is not answers:
             got = "nothing" if call is None else f"a call that is {call.status}"
-            raise AssertionError(f"{who}'s {what} should have answered with the call {answers}; it answered {got}")
+            raise AssertionError(
+                f"when {who} tried to {what}, the answer should have been the call, now {answers}; it was {got}"
+            )
         return call
 
     if tries:
@@ -47,7 +49,7 @@ def start_call(scene: Scene, who: str, tries: str | None, a_call: str, to: str, 
         if (call.call_type, call.receiver_type, call.receiver) != asked:
             raise AssertionError(
                 f"{who} started {a_call} to {to} ({asked[0]} call to {asked[1]} {receiver_id}); "
-                f"the call that came back is a {call.call_type} call to {call.receiver_type} {call.receiver}"
+                f"the call that came back is {call.call_type} to {call.receiver_type} {call.receiver}"
             )
         return call
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from pytest_bdd import parsers, then
 
@@ -41,6 +42,9 @@ class News:
     """The same in plain words for failure messages, with ``{actor}`` and ``{call}`` filled in."""
     callback: Callback
     status: CallStatus
+    caused_by: Literal["actor", "caller", "listener"] | None = "actor"
+    """Whose action the news must say caused it: the one named, the caller (whose no-answer timer
+    ran out), the listener themselves (answered on another of their devices), or nobody named."""
 
 
 NEWS = [
@@ -64,36 +68,53 @@ NEWS = [
         CallStatus.CANCELLED,
     ),
     News(
+        rf"(?P<actor>{NAME}) ended (?P<call>{CALL})",
+        "{actor} ended {call}",
+        Callback.CALL_ENDED_MESSAGE_RECEIVED,
+        CallStatus.ENDED,
+    ),
+    News(
+        rf"(?P<call>{CALL}) has ended",
+        "{call} has ended",
+        Callback.CALL_ENDED_MESSAGE_RECEIVED,
+        CallStatus.ENDED,
+        caused_by=None,
+    ),
+    News(
         rf"(?P<call>{CALL}) went unanswered",
         "{call} went unanswered",
         Callback.OUTGOING_CALL_REJECTED,
         CallStatus.UNANSWERED,
+        caused_by="caller",
     ),
     News(
         rf"{SUBJECT} missed (?P<call>{CALL})",
         "they missed {call}",
         Callback.INCOMING_CALL_CANCELLED,
         CallStatus.UNANSWERED,
+        caused_by="caller",
     ),
-    News(rf"(?P<call>{CALL}) has ended", "{call} has ended", Callback.CALL_ENDED_MESSAGE_RECEIVED, CallStatus.ENDED),
     # "Answered elsewhere": the SDK dispatches the news on the receiver's other devices by status.
     News(
         "the call was answered on another device",
         "the call was answered on another device",
         Callback.OUTGOING_CALL_ACCEPTED,
         CallStatus.ONGOING,
+        caused_by="listener",
     ),
     News(
         "the call was answered busy on another device",
         "the call was answered busy on another device",
         Callback.OUTGOING_CALL_REJECTED,
         CallStatus.BUSY,
+        caused_by="listener",
     ),
     News(
         "the call was rejected on another device",
         "the call was rejected on another device",
         Callback.OUTGOING_CALL_REJECTED,
         CallStatus.REJECTED,
+        caused_by="listener",
     ),
 ]
 
@@ -111,13 +132,14 @@ def _define_news_steps(news: News) -> None:
         # "the call with X" is seen from the listener's side; "is busy" is about the call with the actor.
         reference = call or (f"the call with {actor}" if actor else "the call")
         described = news.says.format(actor=actor, call=call)
-        return Expectation(
-            f"told that {described}",
-            news.callback,
-            news.status,
-            resolve_call(scene, reference, listener),
-            sender=scene.person(actor).uid if actor else None,
-        )
+        about = resolve_call(scene, reference, listener)
+        caused_by = {
+            "actor": scene.person(actor).uid if actor else None,
+            "caller": about.initiator,
+            "listener": scene.person(listener.partition("'s ")[0]).uid,
+            None: None,
+        }[news.caused_by]
+        return Expectation(f"told that {described}", news.callback, news.status, about, sender=caused_by)
 
     @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told that {news.words}"), stacklevel=2)
     def party_told(scene: Scene, whos: str, actor: str | None = None, call: str | None = None) -> None:

@@ -303,3 +303,12 @@ async def test_devices_lists_who_is_connected(api: Api) -> None:
         "carol": [],
         "dave": [],
     }
+
+
+async def test_the_clock_cannot_be_moved_past_the_end_of_time(api: Api) -> None:
+    """Two finite advances can still overflow; the second is refused and the server keeps working."""
+    assert (await api.admin("POST", "/clock/advance", {"seconds": 1e308})).status == 200
+    now = api.clock.now()
+    (await api.admin("POST", "/clock/advance", {"seconds": 1e308})).refused("ERR_BAD_REQUEST", 400)
+    assert api.clock.now() == now
+    assert (await api.admin("GET", "/clock")).status == 200, "the clock still reads as JSON"

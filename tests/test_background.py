@@ -111,6 +111,6 @@ def test_an_event_log_waits_for_each_event_once_and_says_what_it_heard_instead()
         log.wait_for(Callback.INCOMING_CALL_RECEIVED, deadline=0)
     message = str(again.value)
     assert message.startswith("Bob's phone should have been called back within 0 s (onIncomingCallReceived).")
-    assert "#1 onIncomingCallReceived (initiated) on listener 'L1'" in message
+    assert "#1 onIncomingCallReceived (initiated, caused by alex) on listener 'L1'" in message
     with pytest.raises(AssertionError, match=r"\(onIncomingCallCancelled with status cancelled, on listener 'L1'\)"):
         log.wait_for(Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED, "L1", deadline=0)

@@ -27,7 +27,8 @@ def test_a_missing_event_names_the_device_the_expectation_and_what_it_heard_inst
         "Bob's phone should have been told that Alex cancelled the call within 0 s "
         "(onIncomingCallCancelled with status cancelled, session v1.test.7).\n"
         "Bob's phone was told:\n"
-        "  #1 onIncomingCallReceived (initiated) on listener 'app' for the audio user call from alex to bob"
+        "  #1 onIncomingCallReceived (initiated, caused by alex) on listener 'app' "
+        "for the audio user call v1.test.7 from alex to bob"
     )
 
 
@@ -57,7 +58,8 @@ def test_being_told_too_much_lists_the_extra_events() -> None:
     log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, CALL))
     assert told_too_much_message("Alex's phone", log.unaccounted()) == (
         "Alex's phone should not have been told anything more, but was told:\n"
-        "  #1 onOutgoingCallAccepted (initiated) on listener 'app' for the audio user call from alex to bob"
+        "  #1 onOutgoingCallAccepted (initiated, caused by alex) on listener 'app' "
+        "for the audio user call v1.test.7 from alex to bob"
     )
 
 
@@ -65,3 +67,19 @@ def test_the_report_links_documentation_sections_and_writes_the_environment(tmp_
     assert doc_link("cancel-call") == "https://www.cometchat.com/docs/calls/v4/javascript/ringing#cancel-call"
     write_environment(tmp_path / "results", {"implementation": "x", "sdk version": "4.2.0"})
     assert (tmp_path / "results" / "environment.properties").read_text() == "implementation=x\nsdk.version=4.2.0\n"
+
+
+def test_an_event_caused_by_someone_else_does_not_count_and_the_listing_says_who() -> None:
+    """ "Told that Bob accepted" is not met by an event that says Alex did it, and the message shows it."""
+    log = EventLog("Alex's phone", shared_counter())
+    log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, replace(CALL, status=CallStatus.ONGOING, sender="alex")))
+    accepted = Expectation(
+        "told that Bob accepted the call", Callback.OUTGOING_CALL_ACCEPTED, CallStatus.ONGOING, CALL, sender="bob"
+    )
+    with pytest.raises(AssertionError) as failure:
+        must_hear(log, accepted, deadline=0)
+    assert "caused by bob)." in str(failure.value)
+    assert "(ongoing, caused by alex)" in str(failure.value)
+    log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, replace(CALL, status=CallStatus.ONGOING, sender=None)))
+    with pytest.raises(AssertionError, match=r"caused by \(not said\)"):
+        must_hear(log, accepted, deadline=0)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,7 @@ def test_the_readme_shows_the_table_as_the_settings_print_it() -> None:
 def test_the_cast_can_come_from_a_file(tmp_path: Path) -> None:
     cast = tmp_path / "cast.toml"
     cast.write_text('alex = "cometchat-uid-1"\nteam = "cometchat-guid-1"\n', encoding="utf-8")
-    settings = Settings(cast=f"@{cast}")
+    settings = Settings(cast=str(cast))
     assert (settings.uid_of("Alex"), settings.uid_of("team"), settings.uid_of("Bob")) == (
         "cometchat-uid-1",
         "cometchat-guid-1",
@@ -58,10 +60,50 @@ def test_the_cast_can_come_from_a_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("options", "complaint"),
     [
-        ({"deadline": "soon"}, "--ringcheck-deadline must be a number of seconds, not 'soon'"),
-        ({"cast": "@/nonexistent/cast.toml"}, "--ringcheck-cast @/nonexistent/cast.toml"),
+        ({"deadline": "soon"}, "--ringcheck-deadline must be a positive number of seconds, not 'soon'"),
+        ({"deadline": "nan"}, "--ringcheck-deadline must be a positive number of seconds"),
+        ({"deadline": "inf"}, "--ringcheck-deadline must be a positive number of seconds"),
+        ({"deadline": "0"}, "--ringcheck-deadline must be a positive number of seconds"),
+        ({"cast": "/nonexistent/cast.toml"}, "--ringcheck-cast /nonexistent/cast.toml"),
     ],
 )
 def test_settings_that_cannot_be_used_are_refused_naming_the_option(options: dict[str, str], complaint: str) -> None:
     with pytest.raises(ValueError, match=re.escape(complaint)):
         Settings.from_sources(options, environ={})
+
+
+def test_a_cast_file_given_on_pytests_command_line_is_used(tmp_path: Path) -> None:
+    """Through pytest's own argument parsing, where a value starting with @ would be a file of arguments.
+
+    Alex is cast as a user the server does not know, so the scenario can only fail if the file
+    was read; with him cast as himself it passes.
+    """
+    root = Path(__file__).resolve().parent.parent
+    results = {}
+    for uid in ("alex", "nobody-known"):
+        cast = tmp_path / f"{uid}.toml"
+        cast.write_text(f'alex = "{uid}"\n', encoding="utf-8")
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "steps",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                "nobody_can_call_themselves",
+                "--ringcheck-cast",
+                str(cast),
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        results[uid] = (run.returncode, run.stdout)
+    assert results["alex"][0] == 0, results["alex"][1][-2000:]
+    assert results["nobody-known"][0] != 0
+    assert "nobody-known" in results["nobody-known"][1]
