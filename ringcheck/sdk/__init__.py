@@ -2,7 +2,7 @@
 
 Install the SDK once with ``npm ci --prefix sdkbridge``; then::
 
-    target = SdkTarget.for_loopback("127.0.0.1:8443/v3.0", "ringcheck", "ringcheck-api-key", ca_file)
+    target = SdkTarget.for_base_url("https://127.0.0.1:8443", "ringcheck", "ringcheck-api-key", ca_file)
     implementation = SdkImplementation(target, advance_server=server_clock_hook)
 
 See ``sdkbridge/device.js`` for the JSON-lines protocol and ``shared/SDK-NOTES.md`` for what the

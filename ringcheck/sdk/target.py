@@ -84,20 +84,6 @@ class SdkTarget:
         return self.bridge_dir or default_bridge_dir()
 
     @classmethod
-    def for_loopback(
-        cls,
-        host: str,
-        app_id: str,
-        auth_key: str,
-        ca_file: str | os.PathLike[str] | None = None,
-        *,
-        trace: bool = False,
-        request_timeout: float = 5.0,
-    ) -> SdkTarget:
-        """A local mock server: over TLS when ``ca_file`` is given, else plain HTTP/WS."""
-        return cls._on_host(host, ca_file is None, app_id, auth_key, ca_file, trace, request_timeout)
-
-    @classmethod
     def for_base_url(
         cls,
         base_url: str,
@@ -113,24 +99,15 @@ class SdkTarget:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) base URL: {base_url!r}")
-        return cls._on_host(
-            f"{parts.netloc}/v3.0", parts.scheme == "http", app_id, auth_key, ca_file, trace, request_timeout
+        return cls(
+            app_id,
+            auth_key,
+            host=f"{parts.netloc}/v3.0",
+            ca_file=None if ca_file is None else str(ca_file),
+            plain=parts.scheme == "http",
+            trace=trace,
+            request_timeout=request_timeout,
         )
-
-    @classmethod
-    def _on_host(
-        cls,
-        host: str,
-        plain: bool,
-        app_id: str,
-        auth_key: str,
-        ca_file: str | os.PathLike[str] | None,
-        trace: bool,
-        request_timeout: float,
-    ) -> SdkTarget:
-        """The alternative constructors' common part: a server at ``host``, ``plain`` or over TLS."""
-        ca = None if ca_file is None else str(ca_file)
-        return cls(app_id, auth_key, host=host, ca_file=ca, plain=plain, trace=trace, request_timeout=request_timeout)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SdkTarget:

@@ -50,17 +50,11 @@ def test_plain_is_refused_for_anything_but_loopback() -> None:
     assert SdkTarget(app_id="a", auth_key="k", host="localhost:9/v3.0", plain=True).is_loopback
 
 
-def test_for_loopback_chooses_tls_when_given_a_ca() -> None:
-    tls = SdkTarget.for_loopback("127.0.0.1:8443/v3.0", "ringcheck", "key", "/tmp/ca.pem")
-    assert (tls.plain, tls.ca_file) == (False, "/tmp/ca.pem")
-    plain = SdkTarget.for_loopback("127.0.0.1:8080/v3.0", "ringcheck", "key")
-    assert (plain.plain, plain.ca_file) == (True, None)
-
-
 def test_for_base_url_builds_the_override_host() -> None:
     target = SdkTarget.for_base_url("https://127.0.0.1:8443", "ringcheck", "key", Path("/tmp/ca.pem"))
     assert (target.host, target.plain, target.ca_file) == ("127.0.0.1:8443/v3.0", False, "/tmp/ca.pem")
-    assert SdkTarget.for_base_url("http://127.0.0.1:8080/", "ringcheck", "key").plain
+    plain = SdkTarget.for_base_url("http://127.0.0.1:8080/", "ringcheck", "key")
+    assert (plain.host, plain.plain, plain.ca_file) == ("127.0.0.1:8080/v3.0", True, None)
     with pytest.raises(ValueError, match="not an http"):
         SdkTarget.for_base_url("ws://127.0.0.1:1", "ringcheck", "key")
 
@@ -83,10 +77,10 @@ def test_from_env_reads_a_real_app_and_says_what_is_missing() -> None:
 
 def test_device_env_trusts_the_ca_and_drops_node_options() -> None:
     base = {"PATH": "/usr/bin", "NODE_OPTIONS": "--inspect", "NODE_EXTRA_CA_CERTS": "/etc/ssl/bundle.pem"}
-    tls = SdkTarget.for_loopback("127.0.0.1:1/v3.0", "a", "k", "/tmp/ca.pem").device_env(base)
+    tls = SdkTarget.for_base_url("https://127.0.0.1:1", "a", "k", "/tmp/ca.pem").device_env(base)
     assert tls["NODE_EXTRA_CA_CERTS"] == "/tmp/ca.pem"
     assert "NODE_OPTIONS" not in tls
-    plain = SdkTarget.for_loopback("127.0.0.1:1/v3.0", "a", "k").device_env(base)
+    plain = SdkTarget.for_base_url("http://127.0.0.1:1", "a", "k").device_env(base)
     assert "NODE_EXTRA_CA_CERTS" not in plain
     remote = SdkTarget(app_id="a", auth_key="k").device_env(base)
     assert remote["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/bundle.pem"
