@@ -21,6 +21,15 @@ Feature: Cancelling a call
       | an audio call | the team group |
       | a video call  | the team group |
 
+  @needs:two-devices
+  Scenario: Cancelling stops the call ringing on every device Bob is signed in on
+    Given Bob is also signed in on his laptop
+    When Alex starts a video call to Bob
+    Then Bob's phone and Bob's laptop are told of an incoming call from Alex
+    When Alex cancels the call
+    Then Bob's phone and Bob's laptop are told that Alex cancelled the call
+    And Alex and Bob are not told anything more
+
   Scenario: Cancelling a group call stops it ringing for every member
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex

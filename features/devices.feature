@@ -44,15 +44,18 @@ Feature: A user on two devices
     Given Alex is also signed in on his tablet
     When Alex's phone starts an audio call to Bob
     And Alex's tablet tries to accept the call
-    Then Alex's tablet is refused because only the one being called can answer (ERR_CALL_WRONG_PARTY)
+    Then Alex's tablet is refused because only the one being called can answer (ERR_CALL_WRONG_PARTY or ERR_CALL_NOT_A_PART)
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is not told anything more
 
-  Scenario: Once one of Bob's devices has accepted, the other cannot
+  Scenario: When both of Bob's devices accept at the same moment, exactly one gets the call
     When Alex starts an audio call to Bob
-    And Bob's phone and Bob's laptop both try to accept the call
+    Then Bob's phone and Bob's laptop are told of an incoming call from Alex
+    When Bob's phone and Bob's laptop both try to accept the call at the same moment
     Then exactly one of them succeeds and the other is refused because Bob already answered (ERR_CALL_USER_ALREADY_JOINED)
     And Alex is told that Bob accepted the call
+    And the device that was refused is told that the call was answered on another device
+    And the device that was accepted on is not told anything more
     And Alex is not told anything more
 
   Scenario: Once answered, the call lives on the device that answered

@@ -38,3 +38,17 @@ Feature: Ending a call
       | a call        |
       | an audio call |
       | a video call  |
+
+  Scenario: Ending the call clears Alex's active call, so his next call can start at once
+    When Alex ends the call
+    Then Bob is told that Alex ended the call
+    And Alex has no active call
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+
+  Scenario: Being told that the call ended is enough for Bob to start the next call
+    When Alex ends the call
+    Then Bob is told that Alex ended the call
+    And Bob has no active call
+    When Bob starts a video call to Alex
+    Then Alex is told of an incoming call from Bob

@@ -16,6 +16,15 @@ Feature: Calling a group
       | an audio call |
       | a video call  |
 
+  Scenario Outline: The ring says it is <a call> to the team group
+    When Alex starts <a call> to the team group
+    Then Bob and Carol are told of an incoming <kind> call from Alex to the team group
+
+    Examples:
+      | a call        | kind  |
+      | an audio call | audio |
+      | a video call  | video |
+
   Scenario: The first member to accept is announced to the caller; the others keep ringing
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -52,7 +61,7 @@ Feature: Calling a group
     When Alex starts an audio call to the team group
     And Bob rejects the call
     And Bob tries to accept the call
-    Then Bob is refused because he already rejected it (ERR_CALL_USER_ALREADY_REJECTED)
+    Then Bob is refused because he already rejected it (ERR_CALL_USER_ALREADY_REJECTED or ERR_CALL_NOT_A_PART)
     And Alex is not told anything more
 
   @needs:two-devices
@@ -89,6 +98,25 @@ Feature: Calling a group
     Then Alex is told that Bob accepted the call
     When Bob ends the call
     Then Alex and Carol are told that Bob ended the call
+
+  Scenario: When the caller ends the group call, everyone who joined is told
+    When Alex starts a video call to the team group
+    Then Bob and Carol are told of an incoming call from Alex
+    When Bob accepts the call
+    And Carol accepts the call
+    Then Alex is told that Bob accepted the call
+    When Alex ends the call
+    Then Bob and Carol are told that Alex ended the call
+    And Alex, Bob and Carol are not told anything more
+
+  Scenario: Members still ringing when the group call ends are not told
+    When Alex starts an audio call to the team group
+    Then Bob and Carol are told of an incoming call from Alex
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+    When Alex ends the call
+    Then Bob is told that Alex ended the call
+    And Carol is not told anything more
 
   Scenario: Busy is not an answer to a group call
     When Alex starts an audio call to the team group

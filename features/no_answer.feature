@@ -40,8 +40,12 @@ Feature: A call nobody answers
 
   Scenario: Alex chooses a shorter timeout
     When Alex starts an audio call to Bob with a timeout of 10 seconds
-    And the call rings for 10 seconds without an answer
+    Then Bob is told of an incoming call from Alex
+    When the call rings for 9 seconds without an answer
+    Then Alex and Bob are not told anything more
+    When one more second passes
     Then Alex is told that the call went unanswered
+    And Bob is told that he missed the call
 
   Scenario Outline: A timeout of <timeout> seconds means the usual 45 seconds
     When Alex starts an audio call to Bob with a timeout of <timeout> seconds
@@ -56,10 +60,29 @@ Feature: A call nobody answers
       | 0       |
       | -5      |
 
-  Scenario: A timeout is counted in whole seconds
-    When Alex starts an audio call to Bob with a timeout of 30.7 seconds
-    And the call rings for 30 seconds without an answer
+  Scenario Outline: A timeout of <timeout> seconds is counted in whole seconds
+    When Alex starts an audio call to Bob with a timeout of <timeout> seconds
+    Then Bob is told of an incoming call from Alex
+    When the call rings for <a moment before> seconds without an answer
+    Then Alex and Bob are not told anything more
+    When one more second passes
     Then Alex is told that the call went unanswered
+    And Bob is told that he missed the call
+
+    Examples:
+      | timeout | a moment before |
+      | 30.7    | 29              |
+      | 10.2    | 9               |
+
+  @needs:two-devices
+  Scenario: A call nobody answers stops ringing on every device Bob is signed in on
+    Given Bob is also signed in on his laptop
+    When Alex starts a video call to Bob
+    Then Bob's phone and Bob's laptop are told of an incoming call from Alex
+    When the call rings for 45 seconds without an answer
+    Then Alex is told that the call went unanswered
+    And Bob's phone and Bob's laptop are told that they missed the call
+    And Alex and Bob are not told anything more
 
   Scenario: An accepted call never times out later
     When Alex starts an audio call to Bob

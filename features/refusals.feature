@@ -78,7 +78,7 @@ Feature: What the call service refuses
   Scenario: The caller cannot reject his own call
     When Alex starts an audio call to Bob
     And Alex tries to reject the call
-    Then Alex is refused because only the one being called can reject (ERR_CALL_WRONG_PARTY)
+    Then Alex is refused because only the one being called can reject (ERR_CALL_WRONG_PARTY or ERR_CALL_NOT_A_PART)
     And Bob is told of an incoming call from Alex
     And Bob is not told anything more
 
@@ -86,7 +86,60 @@ Feature: What the call service refuses
   Scenario: Only the caller can cancel a call
     When Alex starts an audio call to Bob
     And Bob tries to cancel the call
-    Then Bob is refused because only the caller can cancel (ERR_CALL_WRONG_PARTY)
+    Then Bob is refused because only the caller can cancel (ERR_CALL_WRONG_PARTY or ERR_CALL_NOT_A_PART)
     And Alex is not told anything more
     When Bob accepts the call
     Then Alex is told that Bob accepted the call
+
+  @doc:busy-call-handling
+  Scenario: An accepted call cannot be answered busy any more
+    Given Alex and Bob are in a call
+    When Bob tries to answer the call that he is busy
+    Then Bob is refused because he already answered (ERR_CALL_ONGOING_TO_INVALID)
+    And Alex is not told anything more
+    And Bob's active call is the call
+
+  @doc:reject-call
+  Scenario: Someone else cannot reject a call meant for Bob
+    When Alex starts an audio call to Bob
+    And Carol tries to reject the call
+    Then Carol is refused because the call is not hers (ERR_CALL_NOT_A_PART)
+    And Alex is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+  @doc:end-call @needs:status-updates
+  Scenario: A call that has ended cannot be ended again
+    Given Alex and Bob are in a call
+    When Alex ends the call
+    Then Bob is told that Alex ended the call
+    When Bob tries to end the call again
+    Then Bob is refused because the call is already over (ERR_CALL_TERMINATED)
+    And Alex is not told anything more
+
+  @doc:overview @needs:status-updates
+  Scenario: A call cannot be put back to ringing
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob tries to put the call back to ringing
+    Then Bob is refused because a call never starts ringing again (ERR_CALL_INVALID_INIT)
+    And Alex is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+  @doc:overview @needs:status-updates
+  Scenario: A status that does not exist is refused
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob tries to give the call a status that does not exist
+    Then Bob is refused because there is no such status (ERR_BAD_REQUEST)
+    And Alex is not told anything more
+    When Bob accepts the call
+    Then Alex is told that Bob accepted the call
+
+  @doc:initiate-call @needs:sign-out
+  Scenario: Somebody who is not signed in cannot start a call
+    Given Alex has signed out
+    When Alex tries to start an audio call to Bob
+    Then Alex is refused because he is not signed in (AUTH_ERR_AUTH_TOKEN_NOT_FOUND or USER_NOT_LOGED_IN)
+    And Bob is not told anything more

@@ -107,6 +107,10 @@ class Capabilities:
     group_calls: bool = True
     reset: bool = False
     """:meth:`Implementation.reset` forgets every call, so scenarios start clean."""
+    sign_out: bool = False
+    """:meth:`Device.sign_out` logs the user out while the device stays open."""
+    status_updates: bool = False
+    """:meth:`Device.send_status` sends any status for a call, as a misbehaving client could."""
     notes: dict[str, str] = field(default_factory=dict)
     """Known differences from the specification: a scenario name, or a tag such as "doc:cancel-call",
     mapped to the reason. Those scenarios still run, expected to fail (strictly: if one passes,
@@ -162,6 +166,17 @@ class Device(abc.ABC):
         it settles every device after an action, then reads what each one heard. An
         implementation that cannot know should wait for the quiet period it trusts.
         """
+
+    def sign_out(self) -> None:
+        """``logout()``: the user is signed out; the device stays, so what it tries next can be
+        checked (optional: :attr:`Capabilities.sign_out`)."""
+        raise NotImplementedError("this device cannot sign out and stay open")
+
+    def send_status(self, session_id: str, status: str) -> CallInfo:
+        """Ask the server to put the call in ``status``, any string, bypassing the client's own
+        rules: how the suite checks that a server refuses what no SDK would send (optional:
+        :attr:`Capabilities.status_updates`)."""
+        raise NotImplementedError("this device can only send the statuses its SDK sends")
 
     def close(self) -> None:
         """Log out and release the device. Called once, at the end of each scenario."""

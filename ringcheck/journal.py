@@ -3,6 +3,12 @@
 Every event gets a number from one counter shared by all devices of a scenario, so the report
 can lay every party's events side by side in the order they arrived. An event that a step has
 matched is *accounted for*; "is not told anything more" means nothing is left unaccounted.
+
+Order matters: each listener of a device has a cursor just after the last event an expectation
+matched on it, and the next expectation must match an event after the cursor. An event that
+only matches before the cursor was heard out of order, and the expectation fails saying so. The
+cursor is per listener, not per device, because the order in which several listeners hear the
+same event is not something any platform documents.
 """
 
 from __future__ import annotations
@@ -33,6 +39,14 @@ class Heard:
         )
 
 
+@dataclass(frozen=True)
+class Match:
+    heard: Heard
+    previous: Heard | None = None
+    """Set when the match was heard *before* this one, which an earlier expectation matched:
+    the event arrived out of order."""
+
+
 Matcher = Callable[[ListenerEvent], bool]
 
 
@@ -43,6 +57,8 @@ class EventLog:
     device: str
     counter: Callable[[], int]
     _heard: list[Heard] = field(default_factory=list)
+    _cursor: dict[str, int] = field(default_factory=dict)
+    """Per listener id: the index just after the last event an expectation matched."""
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
     def __call__(self, event: ListenerEvent) -> None:
@@ -58,15 +74,36 @@ class EventLog:
     def unaccounted(self) -> list[Heard]:
         return [h for h in self.heard() if not h.accounted]
 
-    def take(self, matches: Matcher, deadline: float) -> Heard | None:
-        """The first unaccounted event that matches, waiting up to ``deadline`` seconds for it."""
+    def _start(self, listener_id: str | None) -> int:
+        if listener_id is None:  # any listener: after everything matched on this device
+            return max(self._cursor.values(), default=0)
+        return self._cursor.get(listener_id, 0)
+
+    def _hears(self, heard: Heard, listener_id: str | None, matches: Matcher) -> bool:
+        return (
+            not heard.accounted
+            and (listener_id is None or heard.event.listener_id == listener_id)
+            and matches(heard.event)
+        )
+
+    def take(self, matches: Matcher, listener_id: str | None, deadline: float) -> Match | None:
+        """The first unaccounted event of ``listener_id`` (None: any listener) after its cursor
+        that matches, waiting up to ``deadline`` seconds for it. A match found only before the
+        cursor is returned at once with ``previous`` set: waiting longer cannot put it in order."""
         end = time.monotonic() + deadline
         with self._changed:
             while True:
-                for heard in self._heard:
-                    if not heard.accounted and matches(heard.event):
+                start = self._start(listener_id)
+                for index in range(start, len(self._heard)):
+                    heard = self._heard[index]
+                    if self._hears(heard, listener_id, matches):
                         heard.accounted = True
-                        return heard
+                        self._cursor[heard.event.listener_id] = index + 1
+                        return Match(heard)
+                for index in range(start):
+                    heard = self._heard[index]
+                    if self._hears(heard, listener_id, matches):
+                        return Match(heard, previous=self._heard[start - 1])
                 remaining = end - time.monotonic()
                 if remaining <= 0:
                     return None
@@ -79,8 +116,8 @@ class EventLog:
         listener_id: str | None = None,
         deadline: float = 5.0,
     ) -> ListenerEvent:
-        """For code without a scene (scripts, other test frameworks): take the first event not yet
-        taken with this callback and, where given, this status and listener id; or fail with an
+        """For code without a scene (scripts, other test frameworks): take the next event with
+        this callback and, where given, this status and listener id; or fail with an
         AssertionError that lists everything the device heard."""
         from .expect import Expectation, must_hear  # expect builds on this module
 

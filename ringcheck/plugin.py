@@ -30,10 +30,15 @@ KEYED_TAGS = {"doc": "section", "needs": "capability"}
 """Tag keys that become markers with a keyword argument: ``@doc:x`` is ``doc(section="x")``."""
 SUMMARY = pytest.StashKey[str]()
 
-NEEDS: dict[str, Callable[[Capabilities], bool]] = {
-    "time-control": lambda c: c.time_control,
-    "two-devices": lambda c: c.devices_per_user >= 2,
-    "group-calls": lambda c: c.group_calls,
+NEEDS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
+    "time-control": (lambda c: c.time_control, "control of time (moving every clock of the flow)"),
+    "two-devices": (lambda c: c.devices_per_user >= 2, "a user signed in on two devices at once"),
+    "group-calls": (lambda c: c.group_calls, "group calls"),
+    "sign-out": (lambda c: c.sign_out, "signing out while the device stays open"),
+    "status-updates": (
+        lambda c: c.status_updates,
+        "sending a status of the test's choosing (an SDK sends only the statuses of its own operations)",
+    ),
 }
 
 
@@ -167,8 +172,9 @@ def _apply_capabilities(implementation: Implementation, request: pytest.FixtureR
         need = str(mark.kwargs["capability"])
         if need not in NEEDS:
             raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
-        if not NEEDS[need](capabilities):
-            pytest.skip(f"{implementation.name} does not offer {need}")
+        offers, what = NEEDS[need]
+        if not offers(capabilities):
+            pytest.skip(f"{implementation.name} does not offer {need}: {what}")
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,48 +1,28 @@
-"""One scenario's world: the people in it, their devices, the calls made, what was attempted.
+"""One scenario's world: the people in it, what they do, what they were told, what was refused.
 
-Steps speak in people and calls ("Bob accepts the call"); the scene turns that into adapter
-operations on the right device and keeps what the report needs to explain a failure.
+Steps speak in people and calls ("Bob accepts the call"); the scene turns that into one adapter
+operation on the right device, checks that the operation answered with the call it acted on,
+and keeps what the report needs to explain a failure. Who knows which call is the business of
+:mod:`ringcheck.party`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TypeVar
+import concurrent.futures
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
-from .adapter import CallInfo, Device, Implementation, Refused
+from .adapter import CallInfo, CallStatus, Implementation, Refused
 from .expect import Expectation, must_hear, told_too_much_message
 from .journal import EventLog, Heard, shared_counter
+from .party import CallRef, Learned, PartyDevice, Person
 from .settings import Settings
-
-T = TypeVar("T")
 
 DEFAULT_DEVICE = "phone"
 DEFAULT_LISTENER = "app"
 
-
-@dataclass
-class DeviceHandle:
-    label: str
-    device: Device
-    log: EventLog
-
-
-@dataclass
-class Person:
-    name: str
-    uid: str
-    devices: dict[str, DeviceHandle] = field(default_factory=dict)
-
-    def device(self, which: str | None = None) -> DeviceHandle:
-        if which is None:
-            return next(iter(self.devices.values()))
-        try:
-            return self.devices[which]
-        except KeyError:
-            raise AssertionError(
-                f"{self.name} has no {which}; they are signed in on: {', '.join(self.devices)}"
-            ) from None
+Operation = Callable[[], CallInfo | None]
 
 
 @dataclass(frozen=True)
@@ -55,27 +35,44 @@ class Attempt:
     refusal: Refused | None = None
 
 
+@dataclass(frozen=True)
+class Act:
+    """One operation a step asks of one device, and what its answer must be."""
+
+    who: str
+    what: str
+    """In the feature's words: "accept the call"."""
+    operation: Operation
+    answers: CallStatus | None
+    """The status the call must be in when the operation answers (every operation resolves
+    with the call, SPEC section 2); None for an operation that is only ever expected to be
+    refused, whose answer, if any, the refusal step shows."""
+    about: CallInfo | None = None
+    """The call acted on, as the actor knows it: the answer must be about the same call."""
+
+
 class Scene:
     def __init__(self, implementation: Implementation, settings: Settings) -> None:
         self.implementation = implementation
         self.settings = settings
         self.deadline = settings.deadline
         self.people: dict[str, Person] = {}
-        self.calls: list[CallInfo] = []
         self.attempts: list[Attempt] = []
         self._counter = shared_counter()
 
+    def __repr__(self) -> str:  # shown as a step parameter in the report
+        return f"<scene: {', '.join(self.people) or 'nobody signed in'}>"
+
     # -- people and devices -------------------------------------------------------------------
 
-    def sign_in(self, name: str, device_name: str = DEFAULT_DEVICE, listen: bool = True) -> DeviceHandle:
-        person = self.people.setdefault(name, Person(name, self.settings.uid_of(name)))
+    def sign_in(self, name: str, device_name: str = DEFAULT_DEVICE, listen: bool = True) -> PartyDevice:
+        person = self.people.setdefault(name, Person(name, self.settings.uid_of(name), self._counter))
         label = f"{name}'s {device_name}"
         log = EventLog(label, self._counter)
-        device = self.implementation.open_device(person.uid, label, log)
-        handle = DeviceHandle(label, device, log)
+        handle = PartyDevice(name, device_name, self.implementation.open_device(person.uid, label, log), log)
         person.devices[device_name] = handle
         if listen:
-            device.add_call_listener(DEFAULT_LISTENER)
+            handle.device.add_call_listener(DEFAULT_LISTENER)
         return handle
 
     def person(self, name: str) -> Person:
@@ -86,34 +83,131 @@ class Scene:
                 f"{name} is not signed in in this scenario (signed in: {', '.join(self.people)})"
             ) from None
 
-    def devices(self) -> list[DeviceHandle]:
+    def device_of(self, who: str) -> PartyDevice:
+        """ "Bob" is the device Bob signed in on first; "Bob's laptop" that one."""
+        name, _, device = who.partition("'s ")
+        return self.person(name).device(device or None)
+
+    def devices_of(self, who: str) -> list[PartyDevice]:
+        """ "Bob" is every device of Bob's (for "... is not told anything more"); "Bob's laptop" one."""
+        name, _, device = who.partition("'s ")
+        person = self.person(name)
+        return [person.device(device)] if device else list(person.devices.values())
+
+    def devices(self) -> list[PartyDevice]:
         return [handle for person in self.people.values() for handle in person.devices.values()]
 
     def close(self) -> None:
         for handle in self.devices():
             handle.device.close()
 
-    # -- calls --------------------------------------------------------------------------------
+    # -- which call -----------------------------------------------------------------------------
 
-    def remember(self, call: CallInfo) -> CallInfo:
-        self.calls.append(call)
-        return call
+    def call_of(self, who: str, ref: CallRef, outsider: bool = False) -> CallInfo:
+        """The call ``who`` means by ``ref``: the latest fitting call their devices started or
+        were told of, once everything sent to those devices has arrived. ``outsider``: someone
+        who may know nothing of it (a stranger trying to answer somebody else's call) uses the
+        latest fitting call of the scenario, as if they had got hold of its session id."""
+        person = self.person(who.partition("'s ")[0])
+        for handle in person.devices.values():
+            handle.device.settle()
+        known = person.latest(ref)
+        if known is None and outsider:
+            known = self._latest_anyone_knows(ref)
+        if known is None:
+            raise AssertionError(
+                f"{person.name} knows of no call that is {ref.words}: none of {person.name}'s devices "
+                f"started one or was told of one ({self._what_they_heard(person)})"
+            )
+        return known.call
 
-    def call(self, started_by: str | None = None) -> CallInfo:
-        """The latest call, or the latest one ``started_by`` that person."""
-        uid = self.person(started_by).uid if started_by else None
-        for call in reversed(self.calls):
-            if uid is None or call.initiator == uid:
-                return call
-        who = f" by {started_by}" if started_by else ""
-        raise AssertionError(f"no call was started{who} in this scenario")
+    def call_told_to(self, who: str, ref: CallRef) -> CallInfo:
+        """The call an expectation of what ``who`` is told is about: the one they know, or, if
+        they know none yet, the scenario's latest (they may be told of it for the first time)."""
+        known = self.person(who.partition("'s ")[0]).latest(ref) or self._latest_anyone_knows(ref)
+        if known is None:
+            raise AssertionError(f"no call that is {ref.words} was made in this scenario")
+        return known.call
 
-    def attempt(self, who: str, what: str, action: Callable[[], CallInfo | None]) -> Attempt:
+    def started_by(self, name: str) -> CallInfo:
+        """The latest call ``name`` started, as their own device's answer gave it."""
+        person = self.person(name)
+        known = person.latest(CallRef(f"a call {name} started", initiator=person.uid))
+        if known is None:
+            raise AssertionError(f"{name} has started no call in this scenario")
+        return known.call
+
+    def _latest_anyone_knows(self, ref: CallRef) -> Learned | None:
+        found = [known for person in self.people.values() if (known := person.latest(ref)) is not None]
+        return max(found, key=lambda known: known.seq, default=None)
+
+    @staticmethod
+    def _what_they_heard(person: Person) -> str:
+        heard = [h for handle in person.devices.values() for h in handle.log.heard()]
+        if not heard:
+            return "they were told nothing"
+        return "they were told: " + "; ".join(f"#{h.seq} {h.describe()}" for h in heard)
+
+    # -- doing things ---------------------------------------------------------------------------
+
+    def do(self, act: Act, tries: bool = False) -> Attempt | None:
+        """Do it; or, for "tries to", keep the result or the refusal for the Then steps."""
+        checked = self._checked(act)
+        if not tries:
+            checked()
+            return None
+        return self._attempt(act.who, act.what, checked)
+
+    def race(self, acts: Sequence[Act]) -> list[Attempt]:
+        """Every act in flight at once (each from its own thread, released together): a real race."""
+        start = threading.Barrier(len(acts))
+
+        def run(act: Act) -> Attempt:
+            checked = self._checked(act)
+            start.wait(self.deadline)
+            return self._attempt(act.who, act.what, checked, record=False)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(acts)) as pool:
+            attempts = list(pool.map(run, acts))
+        self.attempts.extend(attempts)
+        return attempts
+
+    def _checked(self, act: Act) -> Operation:
+        person = self.person(act.who.partition("'s ")[0])
+
+        def checked() -> CallInfo | None:
+            call = act.operation()
+            problem = self._wrong_answer(act, call)
+            if problem:
+                raise AssertionError(f"when {act.who} tried to {act.what}, the answer should have been {problem}")
+            return None if call is None else person.learn(call)
+
+        return checked
+
+    @staticmethod
+    def _wrong_answer(act: Act, call: CallInfo | None) -> str:
+        if act.answers is None:
+            return ""
+        want = f"the call, now {act.answers}"
+        if act.about is not None:
+            want = f"the call {act.about.session_id}, now {act.answers}"
+        if call is None:
+            return f"{want}; it was nothing"
+        if call.status is not act.answers:
+            return f"{want}; it was a call that is {call.status}"
+        if act.about is not None:
+            same = (act.about.session_id, act.about.call_type, act.about.receiver_type, act.about.receiver)
+            if (call.session_id, call.call_type, call.receiver_type, call.receiver) != same:
+                return f"{want}; it was another call: {call}"
+        return ""
+
+    def _attempt(self, who: str, what: str, action: Operation, record: bool = True) -> Attempt:
         try:
             attempt = Attempt(who, what, result=action())
         except Refused as refusal:
             attempt = Attempt(who, what, refusal=refusal)
-        self.attempts.append(attempt)
+        if record:
+            self.attempts.append(attempt)
         return attempt
 
     def last_attempt(self) -> Attempt:
@@ -123,15 +217,15 @@ class Scene:
 
     # -- what people are told -----------------------------------------------------------------
 
-    def expect(self, handle: DeviceHandle, expectation: Expectation) -> Heard:
+    def expect(self, handle: PartyDevice, expectation: Expectation) -> Heard:
         return must_hear(handle.log, expectation, self.deadline)
 
-    def settle(self) -> None:
-        """Every device has heard everything sent to it so far."""
-        for handle in self.devices():
+    def settle(self, handles: Iterable[PartyDevice] | None = None) -> None:
+        """Every device (or those given) has heard everything sent to it so far."""
+        for handle in self.devices() if handles is None else handles:
             handle.device.settle()
 
-    def expect_nothing_more(self, handles: Iterable[DeviceHandle]) -> None:
+    def expect_nothing_more(self, handles: Iterable[PartyDevice]) -> None:
         self.settle()
         problems = [told_too_much_message(h.label, h.log.unaccounted()) for h in handles if h.log.unaccounted()]
         if problems:

@@ -3,57 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
-from pytest_bdd import parsers, when
+from pytest_bdd import given, parsers, when
 
 from ringcheck.adapter import CallInfo, CallStatus, Device
-from ringcheck.scene import Scene
+from ringcheck.scene import Act, Scene
 
-from .vocabulary import A_CALL, CALL, PRONOUN, RECEIVER, SUBJECT, WHO, call_type, handle, receiver, resolve_call
+from .vocabulary import A_CALL, CALL, PRONOUN, RECEIVER, SUBJECT, WHO, call_ref, call_type, receiver
 
 TIMEOUT = r"(?: with a timeout of (?P<timeout>-?[0-9.]+) seconds)?"
 TRIES = r"(?P<tries>tries to )?"
-
-
-def perform(
-    scene: Scene, who: str, tries: str | None, what: str, action: Callable[[], CallInfo | None], answers: CallStatus
-) -> None:
-    """Do it, or, for "tries to", keep the result or refusal for the Then steps. Either way, an
-    operation that goes through must answer with the call in the status it moved the call to."""
-
-    def checked() -> CallInfo | None:
-        call = action()
-        if call is None or call.status is not answers:
-            got = "nothing" if call is None else f"a call that is {call.status}"
-            raise AssertionError(
-                f"when {who} tried to {what}, the answer should have been the call, now {answers}; it was {got}"
-            )
-        return call
-
-    if tries:
-        scene.attempt(who, what, checked)
-    else:
-        checked()
+NO_SUCH_SESSION = "v1.no-such-session"
+NO_SUCH_STATUS = "dancing"
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:starts|start) (?P<a_call>{A_CALL}) to (?P<to>{RECEIVER}){TIMEOUT}"))
 def start_call(scene: Scene, who: str, tries: str | None, a_call: str, to: str, timeout: str | None) -> None:
-    device = handle(scene, who).device
+    device = scene.device_of(who).device
     receiver_id, receiver_type = receiver(scene, who, to)
-    seconds = None if timeout is None else float(timeout)
+    kind, seconds = call_type(a_call), None if timeout is None else float(timeout)
 
     def start() -> CallInfo:
-        call = scene.remember(device.initiate_call(receiver_id, receiver_type, call_type(a_call), seconds))
-        asked = (call_type(a_call), receiver_type, receiver_id)
-        if (call.call_type, call.receiver_type, call.receiver) != asked:
+        call = device.initiate_call(receiver_id, receiver_type, kind, seconds)
+        if (call.call_type, call.receiver_type, call.receiver) != (kind, receiver_type, receiver_id):
             raise AssertionError(
-                f"{who} started {a_call} to {to} ({asked[0]} call to {asked[1]} {receiver_id}); "
+                f"{who} started {a_call} to {to} ({kind} call to {receiver_type} {receiver_id}); "
                 f"the call that came back is {call.call_type} to {call.receiver_type} {call.receiver}"
             )
         return call
 
-    perform(scene, who, tries, f"start {a_call} to {to}", start, answers=CallStatus.INITIATED)
+    scene.do(Act(who, f"start {a_call} to {to}", start, CallStatus.INITIATED), tries=bool(tries))
 
 
 OPERATIONS: dict[str, tuple[Callable[[Device, str], CallInfo | None], CallStatus]] = {
@@ -61,47 +40,73 @@ OPERATIONS: dict[str, tuple[Callable[[Device, str], CallInfo | None], CallStatus
     "reject": (lambda device, session_id: device.reject_call(session_id, CallStatus.REJECTED), CallStatus.REJECTED),
     "cancel": (lambda device, session_id: device.reject_call(session_id, CallStatus.CANCELLED), CallStatus.CANCELLED),
     "end": (lambda device, session_id: device.end_call(session_id), CallStatus.ENDED),
+    "answer busy": (lambda device, session_id: device.reject_call(session_id, CallStatus.BUSY), CallStatus.BUSY),
 }
-"""What "accepts the call", "rejects", "cancels" and "ends" do on the device, and the status the
-call is in when the operation answers (SPEC section 2: every operation resolves with the call)."""
+"""What "accepts the call", "rejects", "cancels", "ends" and "answers ... busy" do on the device,
+and the status the call is in when the operation answers (SPEC section 2)."""
+
+
+def act(scene: Scene, who: str, verb: str, call: str, tries: bool = False) -> Act:
+    """``who`` does ``verb`` to the call they mean by ``call``. Somebody who only *tries* may be
+    a stranger to the call, who acts on the scenario's call as if they had its session id."""
+    operation, answers = OPERATIONS[verb]
+    about = scene.call_of(who, call_ref(scene, call), outsider=tries)
+    device = scene.device_of(who).device
+    return Act(who, f"{verb} {call}", lambda: operation(device, about.session_id), answers, about)
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?P<verb>accepts?|rejects?|cancels?|ends?) (?P<call>{CALL})"))
 def act_on_call(scene: Scene, who: str, tries: str | None, verb: str, call: str) -> None:
-    device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    operation, answers = OPERATIONS[verb.removesuffix("s")]
-    action = verb.removesuffix("s")
-    perform(scene, who, tries, f"{action} {call}", lambda: operation(device, info.session_id), answers)
+    scene.do(act(scene, who, verb.removesuffix("s"), call, bool(tries)), tries=bool(tries))
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) {TRIES}(?:answers|answer) (?P<call>{CALL}) that {SUBJECT} is busy"))
 def busy(scene: Scene, who: str, tries: str | None, call: str) -> None:
-    device, info = handle(scene, who).device, resolve_call(scene, call, who)
-    perform(
-        scene,
-        who,
-        tries,
-        f"answer {call} busy",
-        lambda: device.reject_call(info.session_id, CallStatus.BUSY),
-        answers=CallStatus.BUSY,
-    )
+    scene.do(act(scene, who, "answer busy", call, bool(tries)), tries=bool(tries))
 
 
-@when(parsers.re(rf"(?P<who>{WHO}) clears {PRONOUN} active call"))
-def clear_active_call(scene: Scene, who: str) -> None:
-    handle(scene, who).device.clear_active_call()
+@when(parsers.re(rf"(?P<first>{WHO}) and (?P<second>{WHO}) both try to accept (?P<call>{CALL}) at the same moment"))
+def both_accept(scene: Scene, first: str, second: str, call: str) -> None:
+    scene.race([act(scene, who, "accept", call, tries=True) for who in (first, second)])
 
 
 @when(parsers.re(rf"(?P<who>{WHO}) tries to accept a call that does not exist"))
 def accept_unknown(scene: Scene, who: str) -> None:
-    device = handle(scene, who).device
-    scene.attempt(who, "accept a call that does not exist", lambda: device.accept_call("v1.no-such-session"))
+    device = scene.device_of(who).device
+    accept = Act(who, "accept a call that does not exist", lambda: device.accept_call(NO_SUCH_SESSION), answers=None)
+    scene.do(accept, tries=True)
 
 
-@when(parsers.re(rf"(?P<first>{WHO}) and (?P<second>{WHO}) both try to accept (?P<call>{CALL})"))
-def both_accept(scene: Scene, first: str, second: str, call: str) -> None:
-    info = resolve_call(scene, call, first)
-    for who in (first, second):
-        device = handle(scene, who).device
-        accept = partial(device.accept_call, info.session_id)
-        perform(scene, who, "tries to", f"accept {call}", accept, answers=CallStatus.ONGOING)
+@when(parsers.re(rf"(?P<who>{WHO}) tries to end (?P<call>{CALL}) again"))
+def end_again(scene: Scene, who: str, call: str) -> None:
+    """Once a call is over an app has forgotten it (its end cleared the active call), so only a
+    client that can send any status gets the second end to the server."""
+    send_status(scene, who, call, "ended", f"end {call} again")
+
+
+@when(parsers.re(rf"(?P<who>{WHO}) tries to put (?P<call>{CALL}) back to ringing"))
+def back_to_ringing(scene: Scene, who: str, call: str) -> None:
+    send_status(scene, who, call, "initiated", f"put {call} back to ringing")
+
+
+@when(parsers.re(rf"(?P<who>{WHO}) tries to give (?P<call>{CALL}) a status that does not exist"))
+def no_such_status(scene: Scene, who: str, call: str) -> None:
+    send_status(scene, who, call, NO_SUCH_STATUS, f"give {call} the status {NO_SUCH_STATUS!r}, which does not exist")
+
+
+def send_status(scene: Scene, who: str, call: str, status: str, what: str) -> None:
+    """Only ever expected to be refused: whatever comes back otherwise is for the Then step to show."""
+    about = scene.call_of(who, call_ref(scene, call))
+    device = scene.device_of(who).device
+    scene.do(Act(who, what, lambda: device.send_status(about.session_id, status), answers=None), tries=True)
+
+
+@when(parsers.re(rf"(?P<who>{WHO}) clears {PRONOUN} active call"))
+def clear_active_call(scene: Scene, who: str) -> None:
+    scene.device_of(who).device.clear_active_call()
+
+
+@given(parsers.re(rf"(?P<who>{WHO}) has signed out"))
+@when(parsers.re(rf"(?P<who>{WHO}) signs out"))
+def signs_out(scene: Scene, who: str) -> None:
+    scene.device_of(who).device.sign_out()

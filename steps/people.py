@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, when
 
-from ringcheck.adapter import Callback, CallStatus, CallType, ReceiverType
-from ringcheck.expect import Expectation
-from ringcheck.scene import Scene
+from ringcheck.adapter import CallStatus, CallType, ReceiverType
+from ringcheck.scene import Act, Scene
 
-from .vocabulary import NAME, PRONOUN, WHOS, handle, split_names
+from .calling import act
+from .outcomes import NEWS, incoming_from
+from .vocabulary import NAME, PRONOUN, WHOS, split_names
 
 
 @given(parsers.re(rf"(?P<names>{WHOS}) (?:is|are) signed in"))
@@ -28,32 +29,38 @@ def signed_in_also(scene: Scene, name: str, device: str) -> None:
     scene.sign_in(name, device)
 
 
+ACCEPTED = next(news for news in NEWS if news.says == "{actor} accepted {call}")
+
+
 @given(parsers.re(rf"(?P<caller>{NAME}) and (?P<receiver>{NAME}) are in a call"))
 def in_a_call(scene: Scene, caller: str, receiver: str) -> None:
     """The whole accept flow, each step checked, so later steps start from a real ongoing call."""
-    calling, answering = handle(scene, caller), handle(scene, receiver)
-    call = scene.remember(calling.device.initiate_call(answering.device.uid, ReceiverType.USER, CallType.AUDIO))
-    scene.expect(
-        answering, Expectation("told of the incoming call", Callback.INCOMING_CALL_RECEIVED, CallStatus.INITIATED, call)
+    calling, answering = scene.device_of(caller), scene.device_of(receiver)
+    uid = scene.person(receiver).uid
+    scene.do(
+        Act(
+            caller,
+            f"call {receiver}",
+            lambda: calling.device.initiate_call(uid, ReceiverType.USER, CallType.AUDIO),
+            CallStatus.INITIATED,
+        )
     )
-    answering.device.accept_call(call.session_id)
-    scene.expect(
-        calling,
-        Expectation(f"told that {receiver} accepted", Callback.OUTGOING_CALL_ACCEPTED, CallStatus.ONGOING, call),
-    )
+    scene.expect(answering, incoming_from(scene, caller))
+    scene.do(act(scene, receiver, "accept", "the call"))
+    scene.expect(calling, ACCEPTED.expectation(scene, caller, receiver, "the call"))
 
 
 @given(parsers.re(rf"(?P<who>{NAME}) also listens with a listener \"(?P<listener>[^\"]+)\""))
 @when(parsers.re(rf"(?P<who>{NAME}) also listens with a listener \"(?P<listener>[^\"]+)\""))
 def also_listens(scene: Scene, who: str, listener: str) -> None:
-    handle(scene, who).device.add_call_listener(listener)
+    scene.device_of(who).device.add_call_listener(listener)
 
 
 @given(parsers.re(rf"(?P<who>{NAME}) registers {PRONOUN} listener \"(?P<listener>[^\"]+)\" again"))
 def registers_again(scene: Scene, who: str, listener: str) -> None:
-    handle(scene, who).device.add_call_listener(listener)
+    scene.device_of(who).device.add_call_listener(listener)
 
 
 @when(parsers.re(rf"(?P<who>{NAME}) removes {PRONOUN} listener \"(?P<listener>[^\"]+)\""))
 def removes_listener(scene: Scene, who: str, listener: str) -> None:
-    handle(scene, who).device.remove_call_listener(listener)
+    scene.device_of(who).device.remove_call_listener(listener)

@@ -83,3 +83,80 @@ def test_an_event_caused_by_someone_else_does_not_count_and_the_listing_says_who
     log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, replace(CALL, status=CallStatus.ONGOING, sender=None)))
     with pytest.raises(AssertionError, match=r"caused by \(not said\)"):
         must_hear(log, accepted, deadline=0)
+
+
+RING = Expectation(
+    "told of an incoming call from Alex",
+    Callback.INCOMING_CALL_RECEIVED,
+    CallStatus.INITIATED,
+    CALL,
+    initiator="alex",
+    call_type=CallType.AUDIO,
+    receiver_type=ReceiverType.USER,
+    receiver="bob",
+    listener_id="app",
+)
+
+
+def test_an_event_heard_before_the_one_an_earlier_step_matched_fails_as_out_of_order() -> None:
+    """ "Answered elsewhere" arriving before the ring is a broken order, not a pass."""
+    log = EventLog("Bob's laptop", shared_counter())
+    elsewhere = replace(CALL, status=CallStatus.ONGOING, sender="bob")
+    log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, elsewhere))
+    log(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, CALL))
+    assert must_hear(log, RING, deadline=0).seq == 2
+    answered = Expectation(
+        "told that the call was answered on another device",
+        Callback.OUTGOING_CALL_ACCEPTED,
+        CallStatus.ONGOING,
+        CALL,
+        listener_id="app",
+    )
+    with pytest.raises(AssertionError) as failure:
+        must_hear(log, answered, deadline=5)  # fails at once: waiting cannot put it in order
+    assert str(failure.value).startswith(
+        "Bob's laptop was told that the call was answered on another device "
+        "(onOutgoingCallAccepted with status ongoing, session v1.test.7, on listener 'app') out of order: "
+        "it was told that as #1, before #2, which an earlier step expected before it"
+    )
+
+
+def test_events_in_order_match_one_after_the_other_and_may_skip_what_no_step_expects() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, CALL))
+    log(ListenerEvent("app", Callback.OUTGOING_CALL_ACCEPTED, replace(CALL, status=CallStatus.ONGOING)))
+    log(ListenerEvent("app", Callback.INCOMING_CALL_CANCELLED, replace(CALL, status=CallStatus.CANCELLED)))
+    assert must_hear(log, RING, deadline=0).seq == 1
+    assert must_hear(log, CANCELLED, deadline=0).seq == 3
+    assert [h.seq for h in log.unaccounted()] == [2]
+
+
+def test_each_listener_keeps_its_own_order() -> None:
+    """Two listeners hear the same event in an order no platform documents: either way passes."""
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("ringtone", Callback.INCOMING_CALL_RECEIVED, CALL))
+    log(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, CALL))
+    assert must_hear(log, RING, deadline=0).seq == 2
+    assert must_hear(log, replace(RING, listener_id="ringtone"), deadline=0).seq == 1
+
+
+def test_a_near_miss_says_field_by_field_what_was_wanted_and_what_came() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, replace(CALL, call_type=CallType.VIDEO)))
+    group_ring = replace(RING, receiver_type=ReceiverType.GROUP, receiver="team")
+    with pytest.raises(AssertionError) as failure:
+        must_hear(log, group_ring, deadline=0)
+    assert "(onIncomingCallReceived with status initiated, an audio group call to team, from alex," in str(
+        failure.value
+    )
+    assert str(failure.value).endswith(
+        "\n     near miss: want an audio call, got a video call; want a group call to team, got a user call to bob"
+    )
+
+
+def test_a_different_callback_is_listed_but_not_called_a_near_miss() -> None:
+    log = EventLog("Bob's phone", shared_counter())
+    log(ListenerEvent("app", Callback.INCOMING_CALL_CANCELLED, CALL))
+    with pytest.raises(AssertionError) as failure:
+        must_hear(log, RING, deadline=0)
+    assert "near miss" not in str(failure.value)

@@ -161,7 +161,7 @@ MUTANTS = [
         "ringcheck/wire/device.py",
         "    seconds = math.floor(timeout)",
         "    seconds = timeout  # type: ignore[assignment]",
-        ("test_a_timeout_is_counted_in_whole_seconds",),
+        ("test_a_timeout_of_timeout_seconds_is_counted_in_whole_seconds",),
     ),
     Mutant(
         "an accepted call still times out",
@@ -198,6 +198,62 @@ MUTANTS = [
         "outcome = self.book.update(session_id, actor, Status.REJECTED if status is Status.BUSY else status, "
         "self.clock.now())",
         ("test_bob_answers_",),
+    ),
+    Mutant(
+        "a device hears a ring only after the event that follows it",
+        "ringcheck/wire/device.py",
+        """    def _emit(self, callback: Callback, call: CallInfo) -> None:
+        for listener_id in list(self._listeners):
+            self._on_event(ListenerEvent(listener_id, callback, call))""",
+        """    def _emit(self, callback: Callback, call: CallInfo) -> None:
+        held, self._held = getattr(self, "_held", []), []
+        if callback is Callback.INCOMING_CALL_RECEIVED:
+            self._held = [*held, call]
+            return
+        for told, about in [(callback, call), *((Callback.INCOMING_CALL_RECEIVED, h) for h in held)]:
+            for listener_id in list(self._listeners):
+                self._on_event(ListenerEvent(listener_id, told, about))""",
+        ("test_answering_on_the_phone_stops_the_laptop_ringing",),
+    ),
+    Mutant(
+        "a cancel or a no-answer reaches only the first device it is meant for",
+        "mockserver/service.py",
+        "for recipient in self.hub.resolve(outcome.audiences, outcome.origin):",
+        "for recipient in self.hub.resolve(outcome.audiences, outcome.origin)"
+        "[: 1 if outcome.view.status in (Status.CANCELLED, Status.UNANSWERED) else None]:",
+        (
+            "test_cancelling_stops_the_call_ringing_on_every_device_bob_is_signed_in_on",
+            "test_a_call_nobody_answers_stops_ringing_on_every_device_bob_is_signed_in_on",
+        ),
+    ),
+    Mutant(
+        "a group call rings as if it were a call to the user",
+        "mockserver/wire.py",
+        '"receiverType": str(call.receiver_type),\n        "category": "call",',
+        '"receiverType": "user",\n        "category": "call",',
+        ("test_the_ring_says_it_is_a_call_to_the_team_group",),
+    ),
+    Mutant(
+        "a custom timeout fires at once",
+        "ringcheck/wire/device.py",
+        "resolve_timeout(timeout), lambda: self._no_answer(session_id)",
+        "0 if timeout is not None else resolve_timeout(timeout), lambda: self._no_answer(session_id)",
+        ("test_alex_chooses_a_shorter_timeout", "test_a_timeout_of_timeout_seconds_is_counted_in_whole_seconds"),
+    ),
+    Mutant(
+        "refusals are sent with HTTP status 200",
+        "mockserver/app.py",
+        "status=HTTP_STATUS.get(refusal.code, 400))",
+        "status=200)",
+        ("test_nobody_can_call_themselves", "test_a_cancelled_call_cannot_be_accepted_any_more"),
+    ),
+    Mutant(
+        "the caller may end a call nobody answered",
+        "mockserver/calls.py",
+        "        if call.status is Status.INITIATED:\n            raise Refusal(\n"
+        "                ErrorCode.CALL_NOT_STARTED,",
+        "        if False:\n            raise Refusal(\n                ErrorCode.CALL_NOT_STARTED,",
+        ("test_a_call_that_is_still_ringing_cannot_be_ended_only_cancelled",),
     ),
 ]
 

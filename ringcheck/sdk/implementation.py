@@ -102,6 +102,7 @@ class SdkDevice(Device):
         self._owner = owner
         self._on_event = on_event
         self._closed = False
+        self._signed_out = False
         bridge.set_event_handler(self._handle_event, label)
 
     def __repr__(self) -> str:
@@ -207,9 +208,16 @@ class SdkDevice(Device):
     def remove_call_listener(self, listener_id: str) -> None:
         self._call("removeCallListener", {"listenerId": listener_id}, f"removeCallListener({listener_id})")
 
+    def sign_out(self) -> None:
+        """``CometChat.logout()``: the SDK closes its socket, so nothing more can arrive here."""
+        self._call("logout", {}, "logout()")
+        self._signed_out = True
+
     def settle(self) -> None:
-        """Ping on the SDK's own socket and wait for the pong; the server answers in order."""
-        self._call("settle", {}, "settle()")
+        """Ping on the SDK's own socket and wait for the pong; the server answers in order.
+        Signed out, the SDK has no socket and nothing can arrive."""
+        if not self._signed_out:
+            self._call("settle", {}, "settle()")
 
     def wait_for_connection(self, state: str, timeout: float) -> bool:
         """Wait (bounded) until the SDK reports ``state`` (connected, connecting, disconnected)."""
@@ -229,7 +237,7 @@ class SdkDevice(Device):
         if self._closed:
             return
         try:
-            if self.bridge.alive:
+            if self.bridge.alive and not self._signed_out:
                 self._call("logout", {}, "logout()")
         except Exception as exc:  # closing must go on; the failure is still reported
             self._owner.record(f"{self.label}: logout failed: {exc}")
@@ -304,6 +312,7 @@ class SdkImplementation(Implementation):
             devices_per_user=devices_per_user,
             group_calls=True,
             reset=False,
+            sign_out=True,
             notes=dict(SDK_4_2_0_KNOWN_DIFFERENCES if notes is None else notes),
         )
         self._devices: list[SdkDevice] = []

@@ -31,7 +31,9 @@ class WireImplementation(Implementation):
         self.server = server
         # Embedded: one clock for the server and every client. Remote: the clients' own.
         self.clock = server.shares_clock or VirtualClock()
-        self.capabilities = Capabilities(time_control=True, devices_per_user=8, group_calls=True)
+        self.capabilities = Capabilities(
+            time_control=True, devices_per_user=8, group_calls=True, sign_out=True, status_updates=True
+        )
         self._http: aiohttp.ClientSession | None = None
         self._devices: list[SyncWireDevice] = []
         self._requests: list[str] = []
@@ -120,6 +122,12 @@ class SyncWireDevice(Device):
 
     def end_call(self, session_id: str) -> CallInfo | None:
         return self._run(self._device.end_call(session_id), "endCall")
+
+    def send_status(self, session_id: str, status: str) -> CallInfo:
+        return self._run(self._device.send_status(session_id, status), f"sending status {status!r}")
+
+    def sign_out(self) -> None:
+        self._run(self._device.sign_out(), "logout")
 
     def _on_loop(self, action: Callable[[], T], what: str) -> T:
         """Local operations too run on the loop, where the device's frames change its state."""

@@ -95,7 +95,17 @@ class WireDevice:
         if self._active.session_id != session_id:
             raise Refused(NOT_THE_ACTIVE_CALL, f"{session_id} is not the active call ({self._active.session_id})")
         extra = {"joinedAt": self._joined_at} if self._joined_at is not None else {}
-        return call_info(await self._update(session_id, CallStatus.ENDED, **extra))
+        call = call_info(await self._update(session_id, CallStatus.ENDED, **extra))
+        self._clear()  # as SDK 4.2.0 (CallController.endCall): the documented clear is then harmless
+        return call
+
+    async def send_status(self, session_id: str, status: str) -> CallInfo:
+        """Any status, past every client-side rule: for checking what a server refuses."""
+        return call_info(await self.session.request("PUT", f"/calls/{session_id}", {"status": status}))
+
+    async def sign_out(self) -> None:
+        self._clear()
+        await self.session.logout()
 
     def get_active_call(self) -> CallInfo | None:
         return self._active

@@ -66,6 +66,7 @@ class WireSession:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pongs: deque[asyncio.Future[None]] = deque()
+        self._signed_out = False
 
     def _headers(self, admin: bool) -> dict[str, str]:
         headers = {"appId": self.endpoint.app_id, "resource": self.device_id, "sdk": SDK_HEADER}
@@ -86,11 +87,21 @@ class WireSession:
             raise ProtocolError(f"{method} {path} answered {response.status} with a body that is not JSON") from None
         if isinstance(answer, dict) and "data" in answer:
             self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status}")
+            if not 200 <= response.status < 300:
+                raise ProtocolError(
+                    f"{method} {path} answered with data but HTTP status {response.status}; "
+                    "a success must be a 2xx (SPEC section 6)"
+                )
             return answer["data"]
         error = answer.get("error", {}) if isinstance(answer, dict) else {}
         code = str(error.get("code", "ERR_UNKNOWN")) if isinstance(error, dict) else "ERR_UNKNOWN"
         message = str(error.get("message", text)) if isinstance(error, dict) else text
         self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status} {code}")
+        if not 400 <= response.status < 500:
+            raise ProtocolError(
+                f"{method} {path} refused with {code} ({message}) but HTTP status {response.status}; "
+                "a refusal must be a fitting 4xx (SPEC section 6)"
+            )
         raise Refused(code, message)
 
     async def login(self) -> None:
@@ -137,8 +148,19 @@ class WireSession:
             if not waiting.done():
                 waiting.set_exception(ProtocolError(f"{self.uid}'s WebSocket closed"))
 
+    async def logout(self) -> None:
+        """``logout()``: the server forgets the token; the socket closes, so nothing more arrives."""
+        await self.request("DELETE", "/me")
+        self._auth_token = ""
+        self._signed_out = True
+        if self._ws is not None:
+            await self._ws.close()
+
     async def barrier(self) -> None:
-        """Ping and await the pong: every frame the server queued for us before has been handled."""
+        """Ping and await the pong: every frame the server queued for us before has been handled.
+        A device that signed out has no socket, and nothing can arrive for it."""
+        if self._signed_out:
+            return
         if self._ws is None or self._ws.closed:
             raise ProtocolError(f"{self.uid}'s WebSocket is not open")
         pong: asyncio.Future[None] = asyncio.get_running_loop().create_future()
