@@ -55,7 +55,7 @@ Feature: A user on two devices
     Then exactly one of them succeeds and the other is refused because Bob already answered (ERR_CALL_USER_ALREADY_JOINED)
     And Alex is told that Bob accepted the call
     And the device that was refused is told that the call was answered on another device
-    And the device that was accepted on is not told anything more
+    And the device that answered is not told anything more
     And Alex is not told anything more
 
   Scenario: Once answered, the call lives on the device that answered

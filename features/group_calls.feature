@@ -127,6 +127,12 @@ Feature: Calling a group
     When Bob accepts the call
     Then Alex is told that Bob accepted the call
 
+  Scenario: Someone outside the group cannot reject its call
+    When Alex starts an audio call to the team group
+    And Dave tries to reject the call
+    Then Dave is refused because he is not in the group (ERR_CALL_NOT_A_PART)
+    And Alex is not told anything more
+
   Scenario: Someone outside the group cannot answer its call
     When Alex starts an audio call to the team group
     And Dave tries to accept the call

@@ -109,7 +109,7 @@ Feature: What the call service refuses
     Then Alex is told that Bob accepted the call
 
   @doc:end-call @needs:status-updates
-  Scenario: A call that has ended cannot be ended again
+  Scenario: A call that is over cannot be ended by the other side too
     Given Alex and Bob are in a call
     When Alex ends the call
     Then Bob is told that Alex ended the call
@@ -142,4 +142,27 @@ Feature: What the call service refuses
     Given Alex has signed out
     When Alex tries to start an audio call to Bob
     Then Alex is refused because he is not signed in (AUTH_ERR_AUTH_TOKEN_NOT_FOUND or USER_NOT_LOGED_IN)
+    And Bob is not told anything more
+
+  @doc:busy-call-handling
+  Scenario: The caller cannot answer his own call that he is busy
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Alex tries to answer the call that he is busy
+    Then Alex is refused because only the one being called can answer (ERR_CALL_WRONG_PARTY or ERR_CALL_NOT_A_PART)
+    And Bob is not told anything more
+
+  @doc:initiate-call @needs:status-updates
+  Scenario: Only the caller's app can say a call went unanswered
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob tries to mark the call as unanswered
+    Then Bob is refused because only the caller's app gives up on a call (ERR_CALL_WRONG_PARTY or ERR_CALL_NOT_A_PART)
+    And Alex is not told anything more
+
+  @doc:initiate-call @needs:status-updates
+  Scenario: An accepted call cannot go unanswered any more
+    Given Alex and Bob are in a call
+    When Alex tries to mark the call as unanswered
+    Then Alex is refused because the call was already answered (ERR_CALL_ONGOING_TO_INVALID)
     And Bob is not told anything more

@@ -9,7 +9,7 @@ a tester reads first when an implementation sends the right callback with the wr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .adapter import Callback, CallInfo, CallStatus, CallType, ListenerEvent, ReceiverType
 from .journal import EventLog, Heard, Match
@@ -38,6 +38,17 @@ class Expectation:
     """The listener that must have been called back; None for any listener of the device."""
     sender: str | None = None
     """uid of who acted ("told that Bob accepted")."""
+
+    def about(self, call: CallInfo) -> Expectation:
+        """The same expectation, about ``call`` as it began: its session, who called whom, how."""
+        return replace(
+            self,
+            call=call,
+            initiator=call.initiator,
+            call_type=call.call_type,
+            receiver_type=call.receiver_type,
+            receiver=call.receiver,
+        )
 
     def differences(self, event: ListenerEvent) -> list[str]:
         """How ``event`` differs from what is expected, one "want ..., got ..." per field."""
@@ -70,7 +81,7 @@ class Expectation:
 
     def near_miss(self, event: ListenerEvent) -> list[str]:
         """The differences of an event worth showing: the right callback on the right listener,
-        about the right call or the right kind of call, yet not what was expected."""
+        yet not what was expected (an event with another callback is listed, not explained)."""
         differences = self.differences(event)
         if event.callback is not self.callback or (
             self.listener_id is not None and event.listener_id != self.listener_id

@@ -8,10 +8,10 @@ it, so an implementation that rings Bob with the wrong session id cannot pass by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .adapter import CallInfo, Device
+from .adapter import Callback, CallInfo, Device
 from .journal import EventLog
 
 
@@ -78,20 +78,28 @@ class Person:
         self._answers.append(Learned(self.counter(), call))
         return call
 
-    def learned(self) -> Iterator[Learned]:
-        yield from self._answers
-        for device in self.devices.values():
-            for heard in device.log.heard():
-                yield Learned(heard.seq, heard.event.call)
+    def sightings(self) -> list[Learned]:
+        """How this person came to know each call: an operation's answer, or a ring one of their
+        devices heard. Later news of a call (a cancel, an end) never makes a call known: an
+        implementation that tells of a session nobody started must not turn it into "the call"."""
+        rings = [
+            Learned(heard.seq, heard.event.call)
+            for device in self.devices.values()
+            for heard in device.log.heard()
+            if heard.event.callback is Callback.INCOMING_CALL_RECEIVED
+        ]
+        return sorted([*self._answers, *rings], key=lambda learned: learned.seq)
 
     def known_calls(self) -> list[Learned]:
-        """Every call this person knows, in the order they first learned of it, each as last seen."""
-        first: dict[str, int] = {}
-        latest: dict[str, Learned] = {}
-        for item in sorted(self.learned(), key=lambda learned: learned.seq):
-            first.setdefault(item.call.session_id, item.seq)
-            latest[item.call.session_id] = item
-        return [Learned(first[sid], latest[sid].call) for sid in sorted(first, key=first.__getitem__)]
+        """Every call this person knows, in the order they learned of it, each as first seen: a
+        call is who called whom, how, as it began; later news must agree with that, not define it."""
+        first: dict[str, Learned] = {}
+        for item in self.sightings():
+            first.setdefault(item.call.session_id, item)
+        return list(first.values())
+
+    def first_answer(self, session_id: str) -> Learned | None:
+        return next((a for a in self._answers if a.call.session_id == session_id), None)
 
     def latest(self, ref: CallRef) -> Learned | None:
         for known in reversed(self.known_calls()):

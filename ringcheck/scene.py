@@ -25,6 +25,11 @@ DEFAULT_LISTENER = "app"
 Operation = Callable[[], CallInfo | None]
 
 
+def identity(call: CallInfo) -> tuple[str, str, str, str, str]:
+    """What stays the same for a call from its start to its end: which session, who called whom, how."""
+    return (call.session_id, call.call_type, call.receiver_type, call.receiver, call.initiator)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """The result of an operation a step expected might be refused."""
@@ -58,6 +63,7 @@ class Scene:
         self.deadline = settings.deadline
         self.people: dict[str, Person] = {}
         self.attempts: list[Attempt] = []
+        self.last_race: list[Attempt] = []
         self._counter = shared_counter()
 
     def __repr__(self) -> str:  # shown as a step parameter in the report
@@ -103,31 +109,41 @@ class Scene:
 
     # -- which call -----------------------------------------------------------------------------
 
+    def person_of(self, who: str) -> Person:
+        """ "Bob" and "Bob's laptop" are both Bob."""
+        return self.person(who.partition("'s ")[0])
+
     def call_of(self, who: str, ref: CallRef, outsider: bool = False) -> CallInfo:
-        """The call ``who`` means by ``ref``: the latest fitting call their devices started or
-        were told of, once everything sent to those devices has arrived. ``outsider``: someone
-        who may know nothing of it (a stranger trying to answer somebody else's call) uses the
-        latest fitting call of the scenario, as if they had got hold of its session id."""
-        person = self.person(who.partition("'s ")[0])
-        for handle in person.devices.values():
-            handle.device.settle()
+        """The call ``who`` means by ``ref``: the latest fitting call their devices started, acted
+        on or were rung with, once everything sent to those devices has arrived.
+
+        ``outsider``: somebody who only *tries* and may know nothing of the call (a stranger
+        answering somebody else's call) uses the scenario's latest fitting call, as if they had
+        got hold of its session id; but not its caller or the user it was meant for, who must
+        have been told of it themselves."""
+        person = self.person_of(who)
+        self.settle(person.devices.values())
         known = person.latest(ref)
         if known is None and outsider:
             known = self._latest_anyone_knows(ref)
+            if known is not None and person.uid in (known.call.initiator, known.call.receiver):
+                known = None
         if known is None:
             raise AssertionError(
                 f"{person.name} knows of no call that is {ref.words}: none of {person.name}'s devices "
-                f"started one or was told of one ({self._what_they_heard(person)})"
+                f"started one or was rung with one ({self._what_they_heard(person)})"
             )
-        return known.call
+        return self._as_begun(known.call)
 
     def call_told_to(self, who: str, ref: CallRef) -> CallInfo:
         """The call an expectation of what ``who`` is told is about: the one they know, or, if
         they know none yet, the scenario's latest (they may be told of it for the first time)."""
-        known = self.person(who.partition("'s ")[0]).latest(ref) or self._latest_anyone_knows(ref)
+        person = self.person_of(who)
+        self.settle(person.devices.values())
+        known = person.latest(ref) or self._latest_anyone_knows(ref)
         if known is None:
             raise AssertionError(f"no call that is {ref.words} was made in this scenario")
-        return known.call
+        return self._as_begun(known.call)
 
     def started_by(self, name: str) -> CallInfo:
         """The latest call ``name`` started, as their own device's answer gave it."""
@@ -135,7 +151,13 @@ class Scene:
         known = person.latest(CallRef(f"a call {name} started", initiator=person.uid))
         if known is None:
             raise AssertionError(f"{name} has started no call in this scenario")
-        return known.call
+        return self._as_begun(known.call)
+
+    def _as_begun(self, call: CallInfo) -> CallInfo:
+        """The call as the first operation on it answered (the caller's start), if any did: what
+        every later expectation about the call compares against."""
+        answers = [a for p in self.people.values() if (a := p.first_answer(call.session_id)) is not None]
+        return min(answers, key=lambda a: a.seq).call if answers else call
 
     def _latest_anyone_knows(self, ref: CallRef) -> Learned | None:
         found = [known for person in self.people.values() if (known := person.latest(ref)) is not None]
@@ -170,10 +192,11 @@ class Scene:
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(acts)) as pool:
             attempts = list(pool.map(run, acts))
         self.attempts.extend(attempts)
+        self.last_race = attempts
         return attempts
 
     def _checked(self, act: Act) -> Operation:
-        person = self.person(act.who.partition("'s ")[0])
+        person = self.person_of(act.who)
 
         def checked() -> CallInfo | None:
             call = act.operation()
@@ -195,10 +218,8 @@ class Scene:
             return f"{want}; it was nothing"
         if call.status is not act.answers:
             return f"{want}; it was a call that is {call.status}"
-        if act.about is not None:
-            same = (act.about.session_id, act.about.call_type, act.about.receiver_type, act.about.receiver)
-            if (call.session_id, call.call_type, call.receiver_type, call.receiver) != same:
-                return f"{want}; it was another call: {call}"
+        if act.about is not None and identity(call) != identity(act.about):
+            return f"{want}; it was another call: {call}"
         return ""
 
     def _attempt(self, who: str, what: str, action: Operation, record: bool = True) -> Attempt:

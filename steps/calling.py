@@ -84,6 +84,12 @@ def end_again(scene: Scene, who: str, call: str) -> None:
     send_status(scene, who, call, "ended", f"end {call} again")
 
 
+@when(parsers.re(rf"(?P<who>{WHO}) tries to mark (?P<call>{CALL}) as unanswered"))
+def mark_unanswered(scene: Scene, who: str, call: str) -> None:
+    """What only the caller's own no-answer timer sends, sent by hand."""
+    send_status(scene, who, call, "unanswered", f"mark {call} as unanswered")
+
+
 @when(parsers.re(rf"(?P<who>{WHO}) tries to put (?P<call>{CALL}) back to ringing"))
 def back_to_ringing(scene: Scene, who: str, call: str) -> None:
     send_status(scene, who, call, "initiated", f"put {call} back to ringing")

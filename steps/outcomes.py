@@ -8,7 +8,7 @@ from typing import Literal
 import allure
 from pytest_bdd import parsers, then
 
-from ringcheck.adapter import Callback, CallInfo, CallStatus
+from ringcheck.adapter import Callback, CallInfo, CallStatus, ReceiverType
 from ringcheck.expect import Expectation
 from ringcheck.scene import DEFAULT_LISTENER, Attempt, Scene
 
@@ -23,35 +23,25 @@ def _listener_ids(listeners: str | None) -> list[str]:
     return [DEFAULT_LISTENER] if listeners is None else listeners.strip('"').split('" and "')
 
 
-def identity(call: CallInfo) -> dict[str, object]:
-    """Everything about a call that every party is told the same: who called whom, how."""
-    return {
-        "call": call,
-        "initiator": call.initiator,
-        "call_type": call.call_type,
-        "receiver_type": call.receiver_type,
-        "receiver": call.receiver,
-    }
-
-
 def incoming_from(
     scene: Scene, caller: str, kind: str | None = None, to: str | None = None, listener: str = DEFAULT_LISTENER
 ) -> Expectation:
-    """The ring of the latest call ``caller`` started: the same call, from them, to whom they called."""
+    """The ring of the latest call ``caller`` started: the same call, from them, to whom they called,
+    and, where the step says so, of that kind and to that group."""
     call = scene.started_by(caller)
-    expected = {**identity(call), "sender": call.initiator}
     words = f"an incoming {kind + ' ' if kind else ''}call from {caller}{' to ' + to if to else ''}"
-    if kind:
-        expected["call_type"] = call_type(kind)
-    if to:
-        expected["receiver"] = group_id(scene, to)
-    return Expectation(
+    ring = Expectation(
         f"told of {words}",
         Callback.INCOMING_CALL_RECEIVED,
         CallStatus.INITIATED,
         listener_id=listener,
-        **expected,  # type: ignore[arg-type]
-    )
+        sender=call.initiator,
+    ).about(call)
+    if kind:
+        ring = replace(ring, call_type=call_type(kind))
+    if to:
+        ring = replace(ring, receiver_type=ReceiverType.GROUP, receiver=group_id(scene, to))
+    return ring
 
 
 @then(parsers.re(rf"(?P<whos>{WHOS}) (?:is|are) told of an incoming {KIND}call from (?P<caller>{NAME}){TO}"))
@@ -91,18 +81,12 @@ class News:
         caused_by = {
             "actor": scene.person(actor).uid if actor else None,
             "caller": about.initiator,
-            "listener": scene.person(listener.partition("'s ")[0]).uid,
+            "listener": scene.person_of(listener).uid,
             None: None,
         }[self.caused_by]
         described = self.says.format(actor=actor, call=call)
-        return Expectation(
-            f"told that {described}",
-            self.callback,
-            self.status,
-            listener_id=DEFAULT_LISTENER,
-            sender=caused_by,
-            **identity(about),  # type: ignore[arg-type]
-        )
+        told = Expectation(f"told that {described}", self.callback, self.status, listener_id=DEFAULT_LISTENER)
+        return replace(told, sender=caused_by).about(about)
 
 
 NEWS = [
@@ -208,9 +192,9 @@ def not_told_anything_more(scene: Scene, whos: str) -> None:
     scene.expect_nothing_more([handle for who in split_names(whos) for handle in scene.devices_of(who)])
 
 
-@then("the device that was accepted on is not told anything more")
+@then("the device that answered is not told anything more")
 def winner_told_nothing_more(scene: Scene) -> None:
-    winners = [a for a in scene.attempts[-2:] if a.refusal is None]
+    winners = [a for a in race(scene) if a.refusal is None]
     scene.expect_nothing_more([scene.device_of(winner.who) for winner in winners])
 
 
@@ -268,8 +252,14 @@ def refused_with(scene: Scene, who: str, reason: str, codes: str) -> None:
         raise AssertionError(problem)
 
 
+def race(scene: Scene) -> list[Attempt]:
+    if not scene.last_race:
+        raise AssertionError("no step in this scenario had two people try something at the same moment")
+    return scene.last_race
+
+
 def race_loser(scene: Scene) -> Attempt:
-    losers = [a for a in scene.attempts[-2:] if a.refusal is not None]
+    losers = [a for a in race(scene) if a.refusal is not None]
     if len(losers) != 1:
         raise AssertionError(f"the last two attempts should have had one refusal, they had {len(losers)}")
     return losers[0]
@@ -277,7 +267,7 @@ def race_loser(scene: Scene) -> Attempt:
 
 @then(parsers.re(rf"exactly one of them succeeds and the other is refused {REASON}"))
 def exactly_one_succeeds(scene: Scene, reason: str, codes: str) -> None:
-    first, second = scene.attempts[-2:]
+    first, second = race(scene)
     outcomes = [
         (a.who, "succeeded" if a.refusal is None else f"was refused with {a.refusal.code}") for a in (first, second)
     ]

@@ -58,7 +58,7 @@ def receiver(scene: Scene, caller: str, text: str) -> tuple[str, ReceiverType]:
     if text == UNKNOWN_GROUP:
         return "no-group-by-this-name", ReceiverType.GROUP
     if text in ("himself", "herself", "themselves"):
-        return scene.person(caller.partition("'s ")[0]).uid, ReceiverType.USER
+        return scene.person_of(caller).uid, ReceiverType.USER
     if re.fullmatch(GROUP, text):
         return group_id(scene, text), ReceiverType.GROUP
     return scene.person(text).uid, ReceiverType.USER

@@ -40,7 +40,7 @@ def test_a_person_who_was_told_nothing_knows_no_call() -> None:
     assert bob().latest(CallRef("the call")) is None
 
 
-def test_the_latest_is_the_call_learned_of_last_and_it_is_seen_as_it_was_last_told() -> None:
+def test_the_latest_is_the_call_rung_last_and_it_is_seen_as_it_began() -> None:
     person = bob()
     phone = person.device("phone").log
     phone(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, RUNG))
@@ -49,9 +49,20 @@ def test_the_latest_is_the_call_learned_of_last_and_it_is_seen_as_it_was_last_to
     latest = person.latest(CallRef("the call"))
     assert latest is not None and latest.call == OTHER
     with_alex = person.latest(CallRef("the call with Alex", other="alex"))
-    assert with_alex is not None and with_alex.call.status is CallStatus.CANCELLED
+    assert with_alex is not None and with_alex.call == RUNG, "later news must agree with the call, not define it"
     by_carol = person.latest(CallRef("Carol's call", initiator="carol"))
     assert by_carol is not None and by_carol.call == OTHER
+
+
+def test_news_of_a_session_nobody_started_does_not_become_the_call() -> None:
+    """A server that cancels a session it never rang must fail the cancel step, not define it."""
+    person = bob()
+    phone = person.device("phone").log
+    phone(ListenerEvent("app", Callback.INCOMING_CALL_RECEIVED, RUNG))
+    bogus = replace(RUNG, session_id="v1.bogus", status=CallStatus.CANCELLED)
+    phone(ListenerEvent("app", Callback.INCOMING_CALL_CANCELLED, bogus))
+    latest = person.latest(CallRef("the call"))
+    assert latest is not None and latest.call == RUNG
 
 
 def test_what_an_operation_answered_counts_as_known() -> None:

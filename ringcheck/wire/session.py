@@ -24,6 +24,18 @@ from ..adapter import Refused
 SDK_HEADER = "ringcheck-python@0.1.0"
 
 
+FITTING_STATUS = {
+    "AUTH_ERR_AUTH_TOKEN_NOT_FOUND": 401,
+    "AUTH_ERR_APIKEY_NOT_FOUND": 401,
+    "ERR_UID_NOT_FOUND": 404,
+    "ERR_GUID_NOT_FOUND": 404,
+    "ERR_CALL_SESSION_NOT_FOUND": 404,
+}
+"""Refusals whose HTTP status no reading of SPEC section 6 leaves open: missing credentials and
+things that do not exist. Every other refusal must be some 4xx (409 and 403 are both defensible
+for most call transitions)."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where a server is and how to talk to it."""
@@ -97,10 +109,11 @@ class WireSession:
         code = str(error.get("code", "ERR_UNKNOWN")) if isinstance(error, dict) else "ERR_UNKNOWN"
         message = str(error.get("message", text)) if isinstance(error, dict) else text
         self._log(f"{method} {path} {json.dumps(body) if body else ''} -> {response.status} {code}")
-        if not 400 <= response.status < 500:
+        fitting = FITTING_STATUS.get(code)
+        if not 400 <= response.status < 500 or fitting not in (None, response.status):
             raise ProtocolError(
                 f"{method} {path} refused with {code} ({message}) but HTTP status {response.status}; "
-                "a refusal must be a fitting 4xx (SPEC section 6)"
+                f"a refusal must be a fitting 4xx{f' ({fitting})' if fitting else ''} (SPEC section 6)"
             )
         raise Refused(code, message)
 
@@ -151,8 +164,7 @@ class WireSession:
     async def logout(self) -> None:
         """``logout()``: the server forgets the token; the socket closes, so nothing more arrives."""
         await self.request("DELETE", "/me")
-        self._auth_token = ""
-        self._signed_out = True
+        self._signed_out = True  # the token is kept: whatever the app tries next, it tries with it
         if self._ws is not None:
             await self._ws.close()
 
