@@ -20,6 +20,7 @@ import abc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class CallType(StrEnum):
@@ -85,6 +86,21 @@ class ListenerEvent:
 
 
 EventSink = Callable[[ListenerEvent], None]
+
+
+@dataclass(frozen=True)
+class WireEntry:
+    """One thing that crossed the wire, for the report's sequence diagram."""
+
+    kind: Literal["request", "response", "frame", "timer"]
+    device: str | None
+    """The device's scenario name ("Bob's laptop") or its wire id; None for the server's own."""
+    text: str
+    """What it was, short: "PUT /calls/v1.x {status: ongoing}", "409 ERR_CALL_TERMINATED"."""
+    refused: bool = False
+    session_id: str | None = None
+    status: str | None = None
+    """For a frame: the call status it carried."""
 
 
 class Refused(Exception):
@@ -201,6 +217,11 @@ class Implementation(abc.ABC):
 
     def transcript(self) -> Sequence[str]:
         """Lines describing what crossed the wire since the last reset, for the report."""
+        return ()
+
+    def wire_log(self) -> Sequence[WireEntry]:
+        """What crossed the wire since the last reset, in order, for the sequence diagram
+        (optional: without it the diagram shows the devices' callbacks and operations only)."""
         return ()
 
     def describe(self) -> dict[str, str]:

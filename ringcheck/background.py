@@ -65,7 +65,7 @@ class BackgroundMockServer:
         entry (``#12 connection: alex (…) connected``)."""
 
         async def read() -> list[str]:  # on the loop: the journal is appended to there
-            return [describe_entry(entry) for entry in self.server.state.journal.since(0)]
+            return [describe_entry(entry.as_json()) for entry in self.server.state.journal.since(0)]
 
         return self._loop.run(read(), what="reading the server's journal")
 

@@ -143,6 +143,14 @@ def out_of_order_message(device: str, expectation: Expectation, match: Match, he
     )
 
 
+class OutOfOrder(AssertionError):
+    """The expected event was heard, but before one an earlier step expected before it."""
+
+    def __init__(self, message: str, heard: Heard) -> None:
+        super().__init__(message)
+        self.heard = heard
+
+
 def must_hear(log: EventLog, expectation: Expectation, deadline: float) -> Heard:
     """The event on ``log`` that meets ``expectation``, heard after the one the previous
     expectation on that listener matched, within ``deadline`` seconds; else an AssertionError
@@ -151,7 +159,7 @@ def must_hear(log: EventLog, expectation: Expectation, deadline: float) -> Heard
     if match is None:
         raise AssertionError(not_told_message(log.device, expectation, deadline, log.heard()))
     if match.previous is not None:
-        raise AssertionError(out_of_order_message(log.device, expectation, match, log.heard()))
+        raise OutOfOrder(out_of_order_message(log.device, expectation, match, log.heard()), match.heard)
     return match.heard
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .adapter import CallInfo, CallStatus, Implementation, Refused
-from .expect import Expectation, must_hear, told_too_much_message
+from .expect import Expectation, OutOfOrder, must_hear, told_too_much_message
 from .journal import EventLog, Heard, shared_counter
 from .party import CallRef, Learned, PartyDevice, Person
 from .settings import Settings
@@ -38,6 +38,18 @@ class Attempt:
     what: str
     result: CallInfo | None = None
     refusal: Refused | None = None
+    seq: int = 0
+    """When it answered, on the scenario's shared counter (for the sequence diagram)."""
+
+
+@dataclass(frozen=True)
+class Missed:
+    """The expectation a step waited for in vain, or saw out of order: the diagram marks it."""
+
+    device: str
+    description: str
+    out_of_order: int | None = None
+    """The seq of the event heard out of order, if that was the failure."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class Scene:
         self.people: dict[str, Person] = {}
         self.attempts: list[Attempt] = []
         self.last_race: list[Attempt] = []
+        self.missed: Missed | None = None
         self._counter = shared_counter()
 
     def __repr__(self) -> str:  # shown as a step parameter in the report
@@ -176,7 +189,11 @@ class Scene:
         """Do it; or, for "tries to", keep the result or the refusal for the Then steps."""
         checked = self._checked(act)
         if not tries:
-            checked()
+            try:
+                checked()
+            except Refused as refusal:
+                self.attempts.append(Attempt(act.who, act.what, refusal=refusal, seq=self._counter()))
+                raise AssertionError(f"{act.who} tried to {act.what} and was refused: {refusal}") from refusal
             return None
         return self._attempt(act.who, act.what, checked)
 
@@ -224,9 +241,10 @@ class Scene:
 
     def _attempt(self, who: str, what: str, action: Operation, record: bool = True) -> Attempt:
         try:
-            attempt = Attempt(who, what, result=action())
+            result = action()
+            attempt = Attempt(who, what, result=result, seq=self._counter())
         except Refused as refusal:
-            attempt = Attempt(who, what, refusal=refusal)
+            attempt = Attempt(who, what, refusal=refusal, seq=self._counter())
         if record:
             self.attempts.append(attempt)
         return attempt
@@ -239,7 +257,14 @@ class Scene:
     # -- what people are told -----------------------------------------------------------------
 
     def expect(self, handle: PartyDevice, expectation: Expectation) -> Heard:
-        return must_hear(handle.log, expectation, self.deadline)
+        try:
+            return must_hear(handle.log, expectation, self.deadline)
+        except OutOfOrder as failure:
+            self.missed = Missed(handle.label, expectation.description, failure.heard.seq)
+            raise
+        except AssertionError:
+            self.missed = Missed(handle.label, expectation.description)
+            raise
 
     def settle(self, handles: Iterable[PartyDevice] | None = None) -> None:
         """Every device (or those given) has heard everything sent to it so far."""

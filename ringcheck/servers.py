@@ -16,15 +16,53 @@ from typing import Any
 import aiohttp
 
 from mockserver import MockServer, ServerConfig, VirtualClock
-from mockserver.journal import Entry
 
-from .adapter import Device, EventSink, Implementation
+from .adapter import Device, EventSink, Implementation, WireEntry
 from .loopthread import LoopThread
 from .wire.session import Endpoint
 
+JournalEntry = dict[str, Any]
+"""One entry of the mock server's journal as its steering API gives it: seq, kind, summary, data."""
 
-def describe_entry(entry: Entry) -> str:
-    return f"#{entry.seq} {entry.kind}: {entry.summary}"
+
+def describe_entry(entry: JournalEntry) -> str:
+    return f"#{entry['seq']} {entry['kind']}: {entry['summary']}"
+
+
+def _short(session_id: str) -> str:
+    return session_id.rsplit(".", 1)[-1]
+
+
+def wire_entries(journal: Sequence[JournalEntry]) -> list[WireEntry]:
+    """The call traffic of a journal, for the sequence diagram: requests on ``/calls`` and their
+    answers, the frames sent, the server's timers. Logins and connections are left to the text
+    transcript; they would bury the call in every diagram."""
+    found: list[WireEntry] = []
+    asked: dict[str, bool] = {}
+    """Per device: whether its latest request was about calls (its answer is then shown)."""
+    for entry in journal:
+        kind, data = entry["kind"], entry.get("data") or {}
+        device = data.get("device") or None
+        if kind == "request":
+            path = str(data.get("path", ""))
+            about_calls = "/calls" in path
+            asked[str(device)] = about_calls
+            if about_calls:
+                body = data.get("body") if isinstance(data.get("body"), dict) else {}
+                status = body.get("status") if body else None
+                target = path.split("/calls", 1)[1].strip("/")
+                text = f"{data.get('method')} /calls{'/…' + _short(target) if target else ''}"
+                found.append(WireEntry("request", device, f"{text} {status or ''}".strip()))
+        elif kind == "response" and asked.pop(str(device), False):
+            code = data.get("code")
+            refused = int(data.get("status", 200)) >= 400
+            found.append(WireEntry("response", device, f"{data.get('status')} {code or 'OK'}", refused=refused))
+        elif kind == "frame":
+            session, status = str(data.get("sessionId", "")), str(data.get("status", ""))
+            found.append(WireEntry("frame", device, f"{status} …{_short(session)}", session_id=session, status=status))
+        elif kind == "timer":
+            found.append(WireEntry("timer", None, str(entry["summary"])))
+    return found
 
 
 class ServerHandle(abc.ABC):
@@ -44,8 +82,8 @@ class ServerHandle(abc.ABC):
     async def advance(self, seconds: float) -> None:
         """Move the server's clock, where it has one the suite controls."""
 
-    async def journal(self) -> Sequence[str]:
-        """What the server saw since the last reset, where it says."""
+    async def journal(self) -> Sequence[JournalEntry]:
+        """What the server saw since the last reset, where it says (connections left out)."""
         return ()
 
     async def close(self) -> None: ...
@@ -84,8 +122,8 @@ class EmbeddedServer(ServerHandle):
         # The clients share this clock, so the suite advances it once, through the adapter.
         pass
 
-    async def journal(self) -> Sequence[str]:
-        return [describe_entry(e) for e in self.server.state.journal.since(self._since) if e.kind != "connection"]
+    async def journal(self) -> Sequence[JournalEntry]:
+        return [e.as_json() for e in self.server.state.journal.since(self._since) if e.kind != "connection"]
 
     async def close(self) -> None:
         await self.server.stop()
@@ -126,11 +164,11 @@ class RemoteServer(ServerHandle):
         if self.steerable:
             await self._admin("POST", "clock/advance", {"seconds": seconds})
 
-    async def journal(self) -> Sequence[str]:
+    async def journal(self) -> Sequence[JournalEntry]:
         if not self.steerable:
             return ()
         data = await self._admin("GET", f"journal?since={self._since}")
-        return [f"#{e['seq']} {e['kind']}: {e['summary']}" for e in data["entries"] if e["kind"] != "connection"]
+        return [e for e in data["entries"] if e["kind"] != "connection"]
 
     async def close(self) -> None:
         if self._http is not None:
@@ -164,11 +202,23 @@ class OnServer(Implementation):
         self._labels.clear()
         self._loop.run(self.server.reset(), what="resetting the server")
 
-    def transcript(self) -> Sequence[str]:
-        lines = [*self._loop.run(self.server.journal(), what="reading the server's journal"), *self.inner.transcript()]
+    def _journal(self) -> Sequence[JournalEntry]:
+        return self._loop.run(self.server.journal(), what="reading the server's journal")
+
+    def _named(self, text: str) -> str:
         for wire_id, label in self._labels.items():
-            lines = [line.replace(wire_id, label) for line in lines]
-        return lines
+            text = text.replace(wire_id, label)
+        return text
+
+    def transcript(self) -> Sequence[str]:
+        lines = [*(describe_entry(e) for e in self._journal()), *self.inner.transcript()]
+        return [self._named(line) for line in lines]
+
+    def wire_log(self) -> Sequence[WireEntry]:
+        return [
+            dataclasses.replace(entry, device=self._labels.get(entry.device or "", entry.device))
+            for entry in wire_entries(self._journal())
+        ]
 
     def describe(self) -> dict[str, str]:
         return {**self.inner.describe(), **self.server.describe()}

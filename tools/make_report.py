@@ -38,6 +38,9 @@ def main(argv: list[str]) -> int:
         [str(cli), "generate", str(results), "--output", str(output), "--config", str(TOOL / "allurerc.json")],
         check=True,
     )
+    if not (output / "index.html").is_file():
+        print(f"make_report: Allure wrote no {output / 'index.html'}; its messages above say why.", file=sys.stderr)
+        return 1
     print(f"make_report: open {output / 'index.html'} in a browser")
     return 0
 
