@@ -19,7 +19,7 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from . import allure_results, diagram, report
+from . import allure_results, catalogue, diagram, report
 from .adapter import Capabilities, Implementation
 from .scene import Scene
 from .settings import Settings
@@ -106,10 +106,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
-    for mark in request.node.iter_markers("doc"):
-        section = str(mark.kwargs["section"])
+    sections = [str(mark.kwargs["section"]) for mark in request.node.iter_markers("doc")]
+    for section in sections:
         allure.dynamic.link(report.doc_link(section), name=f"documentation: {section}")
         allure.dynamic.tag(f"doc:{section}")
+    # The "documented behaviours" view groups by these: section, then behaviour.
+    for section in sections[:1]:
+        allure.dynamic.epic(f"documentation: {section}")
+    for mark in request.node.iter_markers("behaviour"):
+        allure.dynamic.story(catalogue.title_of(str(mark.kwargs["id"])))
 
 
 @pytest.fixture(scope="session")
