@@ -1,4 +1,5 @@
 @doc:busy-call-handling
+@behaviour:busy-call-still-rings
 Feature: Answering that you are busy
   Bob is already talking to Carol when Alex calls. Bob still hears the new call (nothing answers
   busy for him), and his app may answer that he is busy. His call with Carol carries on.
@@ -12,6 +13,7 @@ Feature: Answering that you are busy
     Then Bob is told of an incoming call from Alex
     And Alex is not told anything more
 
+  @behaviour:busy-tells-caller @behaviour:call-type-audio-or-video @behaviour:terminal-clears-active-call @behaviour:session-id-names-the-call
   Scenario Outline: Bob answers <a call> from Alex that he is busy
     When Alex starts <a call> to Bob
     Then Bob is told of an incoming call from Alex
@@ -25,6 +27,7 @@ Feature: Answering that you are busy
       | an audio call |
       | a video call  |
 
+  @behaviour:busy-keeps-current-call @behaviour:end-tells-other-party
   Scenario: Answering busy leaves Bob's current call intact
     When Alex starts a video call to Bob
     Then Bob is told of an incoming call from Alex

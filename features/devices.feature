@@ -7,16 +7,19 @@ Feature: A user on two devices
     Given Alex is signed in
     And Bob is signed in on his phone and his laptop
 
+  @behaviour:every-device-rings @behaviour:initiate-user-call-rings-receiver
   Scenario: Both of Bob's devices ring
     When Alex starts an audio call to Bob
     Then Bob's phone and Bob's laptop are told of an incoming call from Alex
 
+  @behaviour:caller-devices-never-ring
   Scenario: The caller's other devices do not ring
     Given Alex is also signed in on his tablet
     When Alex starts an audio call to Bob
     Then Bob's phone is told of an incoming call from Alex
     And Alex is not told anything more
 
+  @behaviour:answered-elsewhere-stops-ringing @behaviour:accept-tells-caller
   Scenario: Answering on the phone stops the laptop ringing
     When Alex starts a video call to Bob
     And Bob's phone accepts the call
@@ -26,6 +29,7 @@ Feature: A user on two devices
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is not told anything more
 
+  @behaviour:answered-elsewhere-stops-ringing @behaviour:reject-tells-caller
   Scenario: Rejecting on the laptop stops the phone ringing
     When Alex starts an audio call to Bob
     And Bob's laptop rejects the call
@@ -33,6 +37,7 @@ Feature: A user on two devices
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is told that the call was rejected on another device
 
+  @behaviour:answered-elsewhere-stops-ringing @behaviour:busy-tells-caller
   Scenario: Answering busy on the laptop stops the phone ringing
     When Alex starts a video call to Bob
     And Bob's laptop answers the call that he is busy
@@ -40,6 +45,7 @@ Feature: A user on two devices
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is told that the call was answered busy on another device
 
+  @behaviour:wrong-party-refused @behaviour:accept-error-reported @behaviour:refusal-changes-nothing
   Scenario: The caller cannot answer his own call from another device
     Given Alex is also signed in on his tablet
     When Alex's phone starts an audio call to Bob
@@ -48,6 +54,7 @@ Feature: A user on two devices
     And Bob's phone is told of an incoming call from Alex
     And Bob's phone is not told anything more
 
+  @behaviour:one-device-wins-accept @behaviour:accept-error-reported @behaviour:answered-elsewhere-stops-ringing
   Scenario: When both of Bob's devices accept at the same moment, exactly one gets the call
     When Alex starts an audio call to Bob
     Then Bob's phone and Bob's laptop are told of an incoming call from Alex
@@ -58,6 +65,7 @@ Feature: A user on two devices
     And the device that answered is not told anything more
     And Alex is not told anything more
 
+  @behaviour:call-lives-on-answering-device @behaviour:end-tells-other-party
   Scenario: Once answered, the call lives on the device that answered
     When Alex starts an audio call to Bob
     And Bob's phone accepts the call

@@ -1,4 +1,5 @@
 @doc:end-call
+@behaviour:end-tells-other-party @behaviour:ended-call-final-status @behaviour:session-id-names-the-call
 Feature: Ending a call
   Either party can end a call that is under way; the other party hears that it ended. Each then
   clears their active call, ready for the next one.
@@ -7,6 +8,7 @@ Feature: Ending a call
     Given Alex and Bob are signed in
     And Alex and Bob are in a call
 
+  @behaviour:ender-hears-nothing-back
   Scenario Outline: <who> ends the call and <other> is told
     When <who> ends the call
     Then <other> is told that <who> ended the call
@@ -17,6 +19,7 @@ Feature: Ending a call
       | Alex | Bob   |
       | Bob  | Alex  |
 
+  @behaviour:end-then-clear-active-call @behaviour:terminal-clears-active-call
   Scenario: After the call ends neither of them has an active call
     When Alex ends the call
     And Alex clears his active call
@@ -24,6 +27,7 @@ Feature: Ending a call
     And Alex has no active call
     And Bob has no active call
 
+  @behaviour:end-then-clear-active-call @behaviour:accept-tells-caller @behaviour:call-type-audio-or-video
   Scenario Outline: The next call after an ended one works: <a call>
     When Bob ends the call
     And Bob clears his active call
@@ -39,6 +43,7 @@ Feature: Ending a call
       | an audio call |
       | a video call  |
 
+  @behaviour:end-clears-enders-active-call
   Scenario: Ending the call clears Alex's active call, so his next call can start at once
     When Alex ends the call
     Then Bob is told that Alex ended the call
@@ -46,6 +51,7 @@ Feature: Ending a call
     When Alex starts an audio call to Bob
     Then Bob is told of an incoming call from Alex
 
+  @behaviour:terminal-clears-active-call
   Scenario: Being told that the call ended is enough for Bob to start the next call
     When Alex ends the call
     Then Bob is told that Alex ended the call

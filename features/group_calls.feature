@@ -6,6 +6,7 @@ Feature: Calling a group
   Background:
     Given Alex, Bob, Carol and Dave are signed in
 
+  @behaviour:initiate-group-call-rings-members @behaviour:group-ring-excludes-caller @behaviour:call-type-audio-or-video
   Scenario Outline: Calling the group rings every other member, not the caller: <a call>
     When Alex starts <a call> to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -16,6 +17,7 @@ Feature: Calling a group
       | an audio call |
       | a video call  |
 
+  @behaviour:initiate-group-call-rings-members @behaviour:incoming-call-carries-details @behaviour:call-type-audio-or-video
   Scenario Outline: The ring says it is <a call> to the team group
     When Alex starts <a call> to the team group
     Then Bob and Carol are told of an incoming <kind> call from Alex to the team group
@@ -25,6 +27,7 @@ Feature: Calling a group
       | an audio call | audio |
       | a video call  | video |
 
+  @behaviour:group-first-accept-announced-once @behaviour:accept-tells-caller
   Scenario: The first member to accept is announced to the caller; the others keep ringing
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -34,6 +37,7 @@ Feature: Calling a group
     When Carol accepts the call
     Then Alex and Carol are not told anything more
 
+  @behaviour:group-reject-keeps-ringing @behaviour:accept-tells-caller
   Scenario: One member rejecting does not stop the call for the others
     When Alex starts an audio call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -42,6 +46,7 @@ Feature: Calling a group
     When Carol accepts the call
     Then Alex is told that Carol accepted the call
 
+  @behaviour:group-all-rejected-tells-caller @behaviour:reject-tells-caller @behaviour:terminal-clears-active-call
   Scenario: The caller hears a rejection only when every member rejected
     When Alex starts an audio call to the team group
     And Bob rejects the call
@@ -49,6 +54,7 @@ Feature: Calling a group
     Then Alex is told that Carol rejected the call
     And Alex has no active call
 
+  @behaviour:group-cancel-stops-every-member @behaviour:cancel-tells-receiver
   Scenario: The caller cancelling after one member rejected stops the call for the others
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -57,6 +63,7 @@ Feature: Calling a group
     Then Carol is told that Alex cancelled the call
     And Bob is not told anything more
 
+  @behaviour:group-rejected-member-cannot-join @behaviour:accept-error-reported
   Scenario: A member who rejected cannot join later
     When Alex starts an audio call to the team group
     And Bob rejects the call
@@ -65,6 +72,7 @@ Feature: Calling a group
     And Alex is not told anything more
 
   @needs:two-devices
+  @behaviour:group-member-other-device-after-reject @behaviour:every-device-rings
   Scenario: A member's other device is not rung again after they reject on one
     Given Bob is also signed in on his laptop
     When Alex starts an audio call to the team group
@@ -74,6 +82,7 @@ Feature: Calling a group
     And Alex is not told anything more
 
   @needs:time-control
+  @behaviour:group-call-timeout @behaviour:custom-timeout @behaviour:timeout-told-as-unanswered
   Scenario: A group call with a longer timeout rings until it is up
     When Alex starts a video call to the team group with a timeout of 60 seconds
     Then Bob and Carol are told of an incoming call from Alex
@@ -84,6 +93,7 @@ Feature: Calling a group
     And Bob and Carol are told that they missed the call
 
   @needs:time-control
+  @behaviour:group-call-timeout @behaviour:default-timeout-45s @behaviour:timeout-told-as-unanswered
   Scenario: A group call nobody joins stops after 45 seconds
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -91,6 +101,7 @@ Feature: Calling a group
     Then Alex is told that the call went unanswered
     And Bob and Carol are told that they missed the call
 
+  @behaviour:group-end-tells-everyone-joined @behaviour:end-tells-other-party
   Scenario: When a participant ends the group call, everyone in it is told
     When Alex starts an audio call to the team group
     And Bob accepts the call
@@ -99,6 +110,7 @@ Feature: Calling a group
     When Bob ends the call
     Then Alex and Carol are told that Bob ended the call
 
+  @behaviour:group-end-tells-everyone-joined @behaviour:end-tells-other-party @behaviour:ender-hears-nothing-back
   Scenario: When the caller ends the group call, everyone who joined is told
     When Alex starts a video call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -109,6 +121,7 @@ Feature: Calling a group
     Then Bob and Carol are told that Alex ended the call
     And Alex, Bob and Carol are not told anything more
 
+  @behaviour:group-ringing-members-not-told-of-end
   Scenario: Members still ringing when the group call ends are not told
     When Alex starts an audio call to the team group
     Then Bob and Carol are told of an incoming call from Alex
@@ -118,6 +131,7 @@ Feature: Calling a group
     Then Bob is told that Alex ended the call
     And Carol is not told anything more
 
+  @behaviour:group-busy-not-an-answer @behaviour:busy-error-reported
   Scenario: Busy is not an answer to a group call
     When Alex starts an audio call to the team group
     Then Bob is told of an incoming call from Alex
@@ -127,12 +141,14 @@ Feature: Calling a group
     When Bob accepts the call
     Then Alex is told that Bob accepted the call
 
+  @behaviour:non-party-refused @behaviour:reject-error-reported
   Scenario: Someone outside the group cannot reject its call
     When Alex starts an audio call to the team group
     And Dave tries to reject the call
     Then Dave is refused because he is not in the group (ERR_CALL_NOT_A_PART)
     And Alex is not told anything more
 
+  @behaviour:non-party-refused @behaviour:accept-error-reported
   Scenario: Someone outside the group cannot answer its call
     When Alex starts an audio call to the team group
     And Dave tries to accept the call

@@ -1,4 +1,5 @@
 @doc:call-listeners
+@behaviour:listener-hears-call-events
 Feature: Call listeners
   An app hears about calls through listeners, each registered under its own id. When someone
   signs in, their app registers a listener with the id "app".
@@ -6,6 +7,7 @@ Feature: Call listeners
   Background:
     Given Alex and Bob are signed in
 
+  @behaviour:every-listener-hears-every-event @behaviour:cancel-tells-receiver
   Scenario: Every listener hears every event
     Given Bob also listens with a listener "ringtone"
     When Alex starts an audio call to Bob
@@ -13,12 +15,14 @@ Feature: Call listeners
     When Alex cancels the call
     Then Bob's listeners "app" and "ringtone" are both told that Alex cancelled the call
 
+  @behaviour:listener-id-no-duplicates
   Scenario: Registering a listener id again replaces the listener instead of adding one
     Given Bob registers his listener "app" again
     When Alex starts an audio call to Bob
     Then Bob is told of an incoming call from Alex
     And Bob is not told anything more
 
+  @behaviour:remove-listener-stops-events
   Scenario: A removed listener hears nothing more
     Given Bob also listens with a listener "ringtone"
     When Bob removes his listener "app"
@@ -26,6 +30,7 @@ Feature: Call listeners
     Then Bob's listener "ringtone" is told of an incoming call from Alex
     And Bob is not told anything more
 
+  @behaviour:register-listener-before-call
   Scenario: A listener added after the call rang hears what follows, not the ring
     When Alex starts an audio call to Bob
     Then Bob is told of an incoming call from Alex

@@ -6,6 +6,7 @@ Feature: A call nobody answers
   Background:
     Given Alex and Bob are signed in
 
+  @behaviour:default-timeout-45s @behaviour:timeout-told-as-unanswered @behaviour:terminal-clears-active-call @behaviour:call-type-audio-or-video
   Scenario Outline: A call that nobody answers stops after 45 seconds: <a call>
     When Alex starts <a call> to Bob
     Then Bob is told of an incoming call from Alex
@@ -19,6 +20,7 @@ Feature: A call nobody answers
       | an audio call |
       | a video call  |
 
+  @behaviour:default-timeout-45s @behaviour:timeout-told-as-unanswered
   Scenario: Nothing happens a moment before the 45 seconds are up
     When Alex starts an audio call to Bob
     Then Bob is told of an incoming call from Alex
@@ -29,6 +31,7 @@ Feature: A call nobody answers
     Then Alex is told that the call went unanswered
     And Bob is told that he missed the call
 
+  @behaviour:custom-timeout @behaviour:timeout-told-as-unanswered
   Scenario: Alex chooses a longer timeout
     When Alex starts a video call to Bob with a timeout of 60 seconds
     Then Bob is told of an incoming call from Alex
@@ -38,6 +41,7 @@ Feature: A call nobody answers
     Then Alex is told that the call went unanswered
     And Bob is told that he missed the call
 
+  @behaviour:custom-timeout @behaviour:timeout-told-as-unanswered
   Scenario: Alex chooses a shorter timeout
     When Alex starts an audio call to Bob with a timeout of 10 seconds
     Then Bob is told of an incoming call from Alex
@@ -47,6 +51,7 @@ Feature: A call nobody answers
     Then Alex is told that the call went unanswered
     And Bob is told that he missed the call
 
+  @behaviour:timeout-not-positive-means-45s @behaviour:default-timeout-45s
   Scenario Outline: A timeout of <timeout> seconds means the usual 45 seconds
     When Alex starts an audio call to Bob with a timeout of <timeout> seconds
     Then Bob is told of an incoming call from Alex
@@ -60,6 +65,7 @@ Feature: A call nobody answers
       | 0       |
       | -5      |
 
+  @behaviour:timeout-whole-seconds @behaviour:custom-timeout
   Scenario Outline: A timeout of <timeout> seconds is counted in whole seconds
     When Alex starts an audio call to Bob with a timeout of <timeout> seconds
     Then Bob is told of an incoming call from Alex
@@ -75,6 +81,7 @@ Feature: A call nobody answers
       | 10.2    | 9               |
 
   @needs:two-devices
+  @behaviour:timeout-reaches-every-device @behaviour:every-device-rings
   Scenario: A call nobody answers stops ringing on every device Bob is signed in on
     Given Bob is also signed in on his laptop
     When Alex starts a video call to Bob
@@ -84,6 +91,7 @@ Feature: A call nobody answers
     And Bob's phone and Bob's laptop are told that they missed the call
     And Alex and Bob are not told anything more
 
+  @behaviour:accept-stops-timeout @behaviour:accept-tells-caller
   Scenario: An accepted call never times out later
     When Alex starts an audio call to Bob
     Then Bob is told of an incoming call from Alex

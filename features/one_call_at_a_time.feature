@@ -6,6 +6,7 @@ Feature: One call at a time
   Background:
     Given Alex, Bob and Carol are signed in
 
+  @behaviour:second-call-refused @behaviour:initiate-error-reported
   Scenario: Alex cannot start a second call while his first one is ringing
     When Alex starts an audio call to Bob
     And Alex tries to start a video call to Carol
@@ -14,6 +15,7 @@ Feature: One call at a time
     And Alex's active call is the call with Bob
 
   @doc:accept-call
+  @behaviour:accept-while-in-call-refused @behaviour:accept-error-reported @behaviour:busy-call-still-rings
   Scenario: Bob cannot accept a second call while he is in one
     Given Alex and Bob are in a call
     When Carol starts an audio call to Bob

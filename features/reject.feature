@@ -1,10 +1,12 @@
 @doc:reject-call
+@behaviour:reject-with-rejected-status @behaviour:reject-tells-caller @behaviour:session-id-names-the-call
 Feature: Rejecting a call
   Bob does not want to talk now: he rejects Alex's call, and Alex hears that he did.
 
   Background:
     Given Alex and Bob are signed in
 
+  @behaviour:call-type-audio-or-video @behaviour:incoming-call-carries-details @behaviour:terminal-clears-active-call
   Scenario Outline: Bob rejects <a call> from Alex
     When Alex starts <a call> to Bob
     Then Bob is told of an incoming call from Alex
@@ -18,6 +20,7 @@ Feature: Rejecting a call
       | an audio call |
       | a video call  |
 
+  @behaviour:terminal-clears-active-call
   Scenario: After a rejected call Alex can call again
     When Alex starts an audio call to Bob
     And Bob rejects the call
