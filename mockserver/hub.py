@@ -3,18 +3,19 @@
 Each connection has its own outbox drained by one writer task, so frames reach a device in the
 order the server decided them, even when several requests deliver to it at once. ``deliver``
 returns only once the frames are written, which lets a request answer after everyone was told.
+An event's frame arrives already encoded, once for all its recipients.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import jsonio
 from .calls import AllDevices, Audience
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,15 @@ class Connection:
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._drain(), name=f"ws-writer:{self.device}")
 
-    def post(self, frame: dict[str, Any]) -> asyncio.Future[bool]:
-        """Queue ``frame``; the future tells whether it was written."""
+    def post(self, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
+        """Queue ``frame`` (a str is a frame already encoded); the future tells whether it was written."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if self._closed:
             # Nobody drains a closed outbox (e.g. a connection replaced by the device's reconnect):
             # a frame posted now is lost, and whoever awaits it must not wait forever.
             done.set_result(False)
         else:
-            self._outbox.put_nowait((json.dumps(frame), done))
+            self._outbox.put_nowait((frame if isinstance(frame, str) else jsonio.dumps(frame).decode(), done))
         return done
 
     async def _drain(self) -> None:
@@ -123,7 +124,7 @@ class Hub:
                     seen.append(recipient)
         return seen
 
-    def post(self, recipient: Recipient, frame: dict[str, Any]) -> asyncio.Future[bool]:
+    def post(self, recipient: Recipient, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
         connection = self._connection(recipient)
         if connection is None:
             lost: asyncio.Future[bool] = asyncio.get_running_loop().create_future()

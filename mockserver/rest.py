@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import wire
+from . import jsonio, wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
 from .inputs import device_of, enum_field, enum_value, json_object, text_field
@@ -21,7 +21,7 @@ V = f"/{wire.API_VERSION}"
 
 
 def ok(data: Any, status: int = 200) -> web.Response:
-    return web.json_response({"data": data}, status=status)
+    return jsonio.json_response({"data": data}, status=status)
 
 
 def state_of(request: web.Request) -> ServerState:
@@ -108,8 +108,8 @@ async def initiate_call(request: web.Request) -> web.Response:
     status = enum_field(body, "status", Status, default=Status.INITIATED)
     if status is not Status.INITIATED:
         raise Refusal(ErrorCode.CALL_INVALID_INIT, f"a new call starts as initiated, not {status}", field="status")
-    message = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
-    return ok(message)
+    published = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
+    return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
 @routes.put(V + "/calls/{sessionId}")
@@ -117,8 +117,8 @@ async def update_call(request: web.Request) -> web.Response:
     body = await json_object(request)
     actor = Party(user_of(request), device_of(request))
     status = enum_field(body, "status", Status)
-    message = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
-    return ok(message)
+    published = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
+    return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
 @routes.get(V + "/calls/{sessionId}")
