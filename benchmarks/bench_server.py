@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import importlib.util
 import itertools
 import json
 import os
@@ -33,9 +34,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -220,6 +222,16 @@ async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str) -> N
         await asyncio.gather(*(d.close() for d in everyone + idle))
 
 
+def run_client(coroutine: Coroutine[Any, Any, None]) -> None:
+    """The client on uvloop where installed: the less CPU it takes, the more the server can have."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coroutine)
+    else:
+        uvloop.run(coroutine)
+
+
 def seed_file(folder: Path, pairs: int, devices: int) -> Path:
     users = [f"p{i}" for i in range(2 * pairs)] + [f"u{i}" for i in range(devices)]
     path = folder / "bench-seed.json"
@@ -233,16 +245,24 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=3000, help="complete flows to time (default 3000)")
     parser.add_argument("--paced-seconds", type=float, default=3.0, help="length of the paced run (default 3)")
     parser.add_argument("--devices", type=int, default=10_000, help="idle devices to connect (default 10000)")
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio", help="the servers' event loop")
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        help="both servers' event loop (default: uvloop where installed, as python -m mockserver does)",
+    )
     args = parser.parse_args()
     limit = raise_fd_limit()
-    print(f"machine: {os.cpu_count()} cores, {os.uname().release}; Python {sys.version.split()[0]}; fds {limit}")
+    print(
+        f"machine: {os.cpu_count()} cores, Linux {os.uname().release}, Python {sys.version.split()[0]}, "
+        f"{limit} file descriptors; servers on the {args.loop} loop, client on uvloop if installed"
+    )
     with tempfile.TemporaryDirectory() as folder:
         seed = seed_file(Path(folder), args.pairs, args.devices)
-        mock = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed)]
+        mock = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed), "--loop", args.loop]
         raw = [sys.executable, str(Path(__file__).with_name("raw_server.py")), "--loop", args.loop]
         with process(mock, r"on (http://\S+)") as (url, pid), process(raw, r"on (http://\S+)") as (raw_url, _):
-            asyncio.run(drive(args, url, pid, raw_url))
+            run_client(drive(args, url, pid, raw_url))
 
 
 if __name__ == "__main__":

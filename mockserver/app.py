@@ -96,14 +96,10 @@ def _read_body(request: web.Request, raw: bytes) -> Any:
     return body
 
 
-def _request_summary(who: str, device: str, method: str, path: str, shown: Any) -> Callable[[], str]:
+def _request_line(who: str, device: str, method: str, path: str, shown: Any) -> str:
     """The request's journal line, rendered when first read: encoding the body is most of its cost."""
-
-    def render() -> str:
-        body = f" {json.dumps(shown, separators=(',', ':'))}" if shown else ""
-        return f"{who} ({device or 'no device named'}): {method} {path}{body}"
-
-    return render
+    body = f" {json.dumps(shown, separators=(',', ':'))}" if shown else ""
+    return f"{who} ({device or 'no device named'}): {method} {path}{body}"
 
 
 @web.middleware
@@ -130,13 +126,11 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     body = _read_body(request, raw)
     who = state.sessions.peek(headers.get("authToken")) or request.match_info.get("uid") or "someone"
     shown = body if body and len(raw) <= 200 else None
-    state.journal.add(
+    state.journal.add_rendered(
         "request",
-        _request_summary(who, device, method, path, shown),
-        method=method,
-        path=path,
-        device=device,
-        body=body,
+        _request_line,
+        (who, device, method, path, shown),
+        {"method": method, "path": path, "device": device, "body": body},
     )
     if too_large:
         code, message = _FROM_HTTP[413]

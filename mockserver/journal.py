@@ -12,38 +12,55 @@ something to render (a request with its body) is rendered the first time it is r
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-from .jsonio import Encoded
-
 Kind = Literal["request", "response", "frame", "timer", "connection"]
-Summary = str | Callable[[], str]
-"""A summary, or how to render it when first read."""
+Render = Callable[..., str]
+"""How to render a summary from the entry's ``args`` when it is first read: a module-level
+function, not a closure, so an entry holds plain values only (see :class:`Entry`)."""
 
 
 class Entry:
-    """One journal line. ``data`` holds plain values, or :class:`~mockserver.jsonio.Encoded`
-    JSON (a frame as sent), which :meth:`as_json` decodes."""
+    """One journal line. ``data`` holds plain values; a ``bytes`` value is JSON as it was sent (a
+    frame, one encoding shared with every recipient's entry), which :meth:`as_json` decodes.
 
-    __slots__ = ("_summary", "at", "data", "kind", "seq")
+    Why plain values matter: a full journal is 20,000 entries that live for a long time, and
+    CPython's garbage collector walks every container it tracks; dicts and tuples of strings,
+    numbers and bytes drop out of its sight, closures and class instances (even a bytes
+    subclass) do not. With a
+    closure per lazy summary the collector's full passes took over 100 ms under load.
+    """
 
-    def __init__(self, seq: int, at: float, kind: Kind, summary: Summary, data: dict[str, Any] | None = None) -> None:
+    __slots__ = ("_args", "_summary", "at", "data", "kind", "seq")
+
+    def __init__(
+        self,
+        seq: int,
+        at: float,
+        kind: Kind,
+        summary: str | Render,
+        data: dict[str, Any] | None = None,
+        args: tuple[Any, ...] = (),
+    ) -> None:
         self.seq = seq
         self.at = at
         self.kind = kind
         self._summary = summary
+        self._args = args
         self.data: dict[str, Any] = {} if data is None else data
 
     @property
     def summary(self) -> str:
         if not isinstance(self._summary, str):
-            self._summary = self._summary()
+            self._summary = self._summary(*self._args)
+            self._args = ()
         return self._summary
 
     def as_json(self) -> dict[str, Any]:
-        data = {key: value.decoded() if isinstance(value, Encoded) else value for key, value in self.data.items()}
+        data = {key: json.loads(value) if isinstance(value, bytes) else value for key, value in self.data.items()}
         return {"seq": self.seq, "at": self.at, "kind": self.kind, "summary": self.summary, "data": data}
 
     def __repr__(self) -> str:
@@ -68,8 +85,14 @@ class Journal:
     def next_seq(self) -> int:
         return self._next
 
-    def add(self, kind: Kind, summary: Summary, **data: Any) -> Entry:
-        entry = Entry(self._next, self._now(), kind, summary, data)
+    def add(self, kind: Kind, summary: str, **data: Any) -> Entry:
+        return self._append(Entry(self._next, self._now(), kind, summary, data))
+
+    def add_rendered(self, kind: Kind, render: Render, args: tuple[Any, ...], data: dict[str, Any]) -> Entry:
+        """An entry whose summary is ``render(*args)``, rendered only if someone reads it."""
+        return self._append(Entry(self._next, self._now(), kind, render, data, args))
+
+    def _append(self, entry: Entry) -> Entry:
         self._next += 1
         self._entries.append(entry)
         if self._changed is not None:

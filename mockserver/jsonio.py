@@ -10,7 +10,6 @@ what a client's odd body means.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -36,14 +35,3 @@ def json_response(value: Any, status: int = 200) -> web.Response:
 def enveloped(data_json: bytes) -> bytes:
     """``{"data": ...}`` around JSON already encoded, without decoding and encoding it again."""
     return b'{"data":' + data_json + b"}"
-
-
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """JSON kept as the bytes that were sent: one encoding shared by every recipient and the
-    journal, decoded only when someone reads it (``/_admin/journal``)."""
-
-    json: bytes
-
-    def decoded(self) -> Any:
-        return json.loads(self.json)

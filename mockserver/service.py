@@ -100,9 +100,11 @@ class CallService:
                 device=recipient.device,
                 sessionId=session_id,
                 status=status,
-                frame=jsonio.Encoded(frame_json),
+                frame=frame_json,
             )
             written.append(self.hub.post(recipient, text))
-        if written:
+        if len(written) == 1:
+            await written[0]  # the usual case, without a gathering future
+        elif written:
             await asyncio.gather(*written)
         return Published(message, message_json)
