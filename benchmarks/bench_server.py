@@ -62,6 +62,12 @@ def rss_bytes(pid: int) -> int:
     return 1024 * int(match.group(1)) if match else 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -123,23 +129,25 @@ async def closed_loop(pairs: list[tuple[Device, Device]], flows: int) -> tuple[f
     return done / (time.perf_counter() - started), latencies
 
 
-async def raw_rate(http: aiohttp.ClientSession, url: str, workers: int, requests: int) -> float:
-    """The same client's request rate against the minimal handler, ``workers`` loops at a time."""
+async def raw_rate(http: aiohttp.ClientSession, url: str, workers: int, requests: int) -> tuple[float, int]:
+    """The same client's request rate against the minimal handler, ``workers`` loops at a time;
+    and how many requests that was."""
     left = itertools.count()
     deadline = time.perf_counter() + PHASE_SECONDS
-    device = Device(http, url, "raw", "raw-device")
     body = {"receiver": "bob", "receiverType": "user", "type": "audio"}
     done = 0
 
-    async def run() -> None:
+    async def run(device: Device) -> None:
         nonlocal done
         while next(left) < requests and time.perf_counter() < deadline:
             await device.request("POST", "/calls", body)
             done += 1
 
+    devices = [Device(http, url, "raw", f"raw-{i}") for i in range(workers)]
     started = time.perf_counter()
-    await asyncio.gather(*(run() for _ in range(workers)))
-    return done / (time.perf_counter() - started)
+    await asyncio.gather(*(run(device) for device in devices))
+    await asyncio.gather(*(device.close() for device in devices))
+    return done / (time.perf_counter() - started), done
 
 
 async def paced(pairs: list[tuple[Device, Device]], rate: float, seconds: float) -> tuple[float, list[float]]:
@@ -178,7 +186,7 @@ async def in_batches(jobs: Sequence[Callable[[], Awaitable[object]]], at_once: i
     return time.perf_counter() - started
 
 
-async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str) -> None:
+async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_pid: int) -> None:
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as http:
         everyone = [Device(http, url, f"p{i}", f"bench-p{i}") for i in range(2 * args.pairs)]
@@ -186,12 +194,26 @@ async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str) -> N
         await in_batches([d.login for d in everyone], 50)
         await closed_loop(pairs, 2 * args.pairs)  # warm up: connections open, code paths hot
 
+        cpu, client_cpu = cpu_seconds(pid), time.process_time()
         rate, latencies = await closed_loop(pairs, args.flows)
+        flows = len(latencies) // 3
+        cpu, client_cpu = cpu_seconds(pid) - cpu, time.process_time() - client_cpu
         print(f"complete flows, {args.pairs} concurrent pairs: {rate:.0f} flows/s ({3 * rate:.0f} requests/s)")
         print(f"  event latency at full load: {latency_line(latencies)}")
-        raw = await raw_rate(http, raw_url, args.pairs, 3 * args.flows)
+        print(
+            f"  CPU per flow: server {1e6 * cpu / flows:.0f} us ({1e6 * cpu / flows / 3:.0f} us per request "
+            f"and its frame), client {1e6 * client_cpu / flows:.0f} us"
+        )
+        raw_cpu, client_cpu = cpu_seconds(raw_pid), time.process_time()
+        raw, raw_requests = await raw_rate(http, raw_url, args.pairs, 3 * args.flows)
+        raw_cpu, client_cpu = cpu_seconds(raw_pid) - raw_cpu, time.process_time() - client_cpu
         print(f"minimal aiohttp handler, same client, {args.pairs} concurrent loops: {raw:.0f} requests/s")
+        print(
+            f"  CPU per request: server {1e6 * raw_cpu / raw_requests:.0f} us, "
+            f"client {1e6 * client_cpu / raw_requests:.0f} us"
+        )
         print(f"  ratio (3 x flows/s) / raw requests/s: {3 * rate / raw:.2f}")
+        print(f"  ratio of server CPU, raw request / (flow / 3): {raw_cpu / raw_requests / (cpu / flows / 3):.2f}")
         achieved, latencies = await paced(pairs, rate / 2, args.paced_seconds)
         print(f"paced at half that rate ({achieved:.0f} flows/s): event latency {latency_line(latencies)}")
 
@@ -261,8 +283,8 @@ def main() -> None:
         seed = seed_file(Path(folder), args.pairs, args.devices)
         mock = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed), "--loop", args.loop]
         raw = [sys.executable, str(Path(__file__).with_name("raw_server.py")), "--loop", args.loop]
-        with process(mock, r"on (http://\S+)") as (url, pid), process(raw, r"on (http://\S+)") as (raw_url, _):
-            run_client(drive(args, url, pid, raw_url))
+        with process(mock, r"on (http://\S+)") as (url, pid), process(raw, r"on (http://\S+)") as (raw_url, raw_pid):
+            run_client(drive(args, url, pid, raw_url, raw_pid))
 
 
 if __name__ == "__main__":
