@@ -219,7 +219,12 @@ async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_
 
         before = rss_bytes(pid)
         idle = [Device(http, url, f"u{i}", f"bench-u{i}") for i in range(args.devices)]
-        seconds = await in_batches([d.login for d in idle], 100)
+
+        async def log_in(device: Device) -> None:
+            await device.login()
+            await device.idle()
+
+        seconds = await in_batches([functools.partial(log_in, d) for d in idle], 100)
         connected = rss_bytes(pid)
         print(f"logins: {args.devices} devices in {seconds:.1f} s, {args.devices / seconds:.0f} logins/s")
         print(

@@ -65,10 +65,12 @@ class Http:
             return status, await reader.readexactly(length)
 
     async def close(self) -> None:
+        """Close the connection; a later request opens a new one."""
         if self._streams is not None:
-            self._streams[1].close()
+            writer, self._streams = self._streams[1], None
+            writer.close()
             with contextlib.suppress(ConnectionError):
-                await self._streams[1].wait_closed()
+                await writer.wait_closed()
 
 
 def header_block(headers: dict[str, str]) -> bytes:
@@ -135,9 +137,13 @@ class Device:
             raise BenchError(f"{self.uid} expected a {status} frame, got {action}")
         return frame.at
 
-    async def close(self) -> None:
+    async def idle(self) -> None:
+        """Keep only the WebSocket open, as an app waiting for calls does (and half the descriptors)."""
         if self._rest is not None:
             await self._rest.close()
+
+    async def close(self) -> None:
+        await self.idle()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:

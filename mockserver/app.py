@@ -15,7 +15,7 @@ from .clock import Clock
 from .config import ServerConfig
 from .errors import ErrorCode, Refusal
 from .inputs import MAX_BODY_BYTES, PARSED_BODY
-from .state import ACTING_UID, STATE, ServerState
+from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
 from .ws import websocket
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     if path.startswith("/_admin/") or path == "/":
         return await _answer(request, handler)
     state: ServerState = request.config_dict[STATE]
+    request[REQUEST_STATE] = state
     method = request.method
     headers = request.headers
     device = headers.get("resource", "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,10 @@ class Connection:
     send_text: SendText
     hang_up: Hangup = _nothing_to_hang_up
     """Close the underlying socket, for a connection replaced by the device's newer one."""
-    _outbox: asyncio.Queue[tuple[str, asyncio.Future[bool]]] = field(default_factory=asyncio.Queue)
+    _outbox: deque[tuple[str, asyncio.Future[bool]]] = field(default_factory=deque)
+    """Frames waiting for the writer: a deque and one wake-up future rather than an
+    asyncio.Queue, whose bookkeeping cost more per frame than writing it."""
+    _wake: asyncio.Future[None] | None = None
     _writer: asyncio.Task[None] | None = None
     _closed: bool = False
 
@@ -49,13 +53,20 @@ class Connection:
             # Nobody drains a closed outbox (e.g. a connection replaced by the device's reconnect):
             # a frame posted now is lost, and whoever awaits it must not wait forever.
             done.set_result(False)
-        else:
-            self._outbox.put_nowait((frame if isinstance(frame, str) else jsonio.dumps(frame).decode(), done))
+            return done
+        self._outbox.append((frame if isinstance(frame, str) else jsonio.dumps(frame).decode(), done))
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
         return done
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            text, done = await self._outbox.get()
+            while not self._outbox:
+                self._wake = loop.create_future()
+                await self._wake
+            text, done = self._outbox.popleft()
             written = False
             try:
                 await self.send_text(text)
@@ -73,8 +84,8 @@ class Connection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-        while not self._outbox.empty():
-            _, done = self._outbox.get_nowait()
+        while self._outbox:
+            _, done = self._outbox.popleft()
             if not done.done():
                 done.set_result(False)
 

@@ -14,7 +14,7 @@ from . import jsonio, wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
 from .inputs import device_of, enum_field, enum_value, json_object, text_field
-from .state import ACTING_UID, STATE, ServerState
+from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
 
 routes = web.RouteTableDef()
 V = f"/{wire.API_VERSION}"
@@ -25,7 +25,12 @@ def ok(data: Any, status: int = 200) -> web.Response:
 
 
 def state_of(request: web.Request) -> ServerState:
-    return request.config_dict[STATE]
+    """The server's state: kept on the request by the middleware, since the lookup through the
+    application chain (``config_dict``) costs more than a protocol request's own work."""
+    try:
+        return request[REQUEST_STATE]
+    except KeyError:  # the steering API, which the middleware does not journal
+        return request.config_dict[STATE]
 
 
 def require_api_key(request: web.Request) -> None:

@@ -43,11 +43,16 @@ def group_json(group: Group) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=65_536)
 def _user_entity(user: User) -> dict[str, Any]:
     """One shared dict per user: a call message names two or three users, and messages are only
     encoded, never changed, so building them afresh each time was pure cost."""
-    return {"entityType": "user", "entity": user_json(user)}
+    return _user_entity_of(user.uid, user.name)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _user_entity_of(uid: str, name: str) -> dict[str, Any]:
+    # Keyed by the strings, not the User: a frozen dataclass hashes in Python, a str in C.
+    return {"entityType": "user", "entity": user_json(User(uid, name))}
 
 
 def _receiver_entity(call: Call, directory: Directory) -> dict[str, Any]:
