@@ -237,13 +237,14 @@ async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_
         async def ring(caller: Device, receiver: Device) -> None:
             body = {"receiver": receiver.uid, "receiverType": "user", "type": "audio"}
             await caller.request("POST", "/calls", body)
+            await caller.idle()  # back to the WebSocket alone: count the call, not an HTTP connection
             await receiver.told("initiated")
 
         seconds = await in_batches([functools.partial(ring, c, r) for c, r in ringing], 50)
         rung = rss_bytes(pid)
         print(
             f"server memory: {rung / MIB:.0f} MiB with {half} calls ringing: "
-            f"{(rung - connected) / half / 1024:.1f} KiB per ringing call (journal at capacity included); "
+            f"{(rung - connected) / half / 1024:.1f} KiB per ringing call (the journal, full before, included); "
             f"{half / seconds:.0f} calls/s rung"
         )
         await asyncio.gather(*(d.close() for d in everyone + idle))
