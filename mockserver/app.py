@@ -142,12 +142,14 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     status = response.status
     summary = f"answered {status} to {who}'s {method} {path}"
     data: dict[str, Any] = {"status": status, "device": device, "uid": request.get(ACTING_UID)}
-    if status >= 400:
-        refused = request.get(REFUSED)
-        if refused is None and isinstance(response, web.Response) and response.text:
-            refused = json.loads(response.text).get("error", {}).get("code")
-        data["code"] = None if refused is None else str(refused)
-        summary += f": {data['code']}"
+    refused = request.get(REFUSED) if status >= 400 else None
+    if refused is None and status >= 400 and isinstance(response, web.Response) and response.text:
+        refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
+        data["code"] = refused
+        summary += f": {refused}"
+    elif refused is not None:
+        data["code"] = str(refused)
+        summary += f": {refused}"
     state.journal.add("response", summary, **data)
     return response
 
