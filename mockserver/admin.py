@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -18,12 +19,18 @@ from .directory import group_from_json, user_from_json
 from .errors import ErrorCode, Refusal
 from .inputs import json_object, number_field
 from .journal import Entry
-from .rest import ok, require_api_key, state_of
+from .rest import require_api_key, state_of
 
 routes = web.RouteTableDef()
 MAX_WAIT_SECONDS = 30.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    """The standard library's encoder here, not orjson: the journal echoes clients' bodies as they
+    were read, and orjson would write a NaN in one as null."""
+    return web.json_response({"data": data}, status=status)
 
 
 @web.middleware

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes, the error and journal middlewares, start-up and shutdown."""
+"""The aiohttp application: routes, the middleware (JSON errors, the journal), start-up and shutdown."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from typing import Any
 
 from aiohttp import web
 
-from . import rest
+from . import jsonio, rest
 from .admin import create_admin_app
 from .clock import Clock
 from .config import ServerConfig
 from .errors import ErrorCode, Refusal
-from .inputs import MAX_BODY_BYTES
-from .state import ACTING_UID, STATE, ServerState
+from .inputs import MAX_BODY_BYTES, PARSED_BODY
+from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
 from .ws import websocket
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+REFUSED = web.RequestKey("refused", str)
+"""The error code a request was answered with, for its journal line (no need to parse the answer)."""
 
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_REQUEST: 400,
@@ -56,43 +58,65 @@ _FROM_HTTP = {
 
 
 def refusal_response(refusal: Refusal) -> web.Response:
-    return web.json_response(refusal.as_json(), status=HTTP_STATUS.get(refusal.code, 400))
+    return jsonio.json_response(refusal.as_json(), status=HTTP_STATUS.get(refusal.code, 400))
 
 
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure becomes ``{"error": {"code", "message"}}``: the SDK ignores HTTP statuses."""
     try:
         return await handler(request)
     except Refusal as refusal:
+        request[REFUSED] = refusal.code
         return refusal_response(refusal)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         code, message = _FROM_HTTP.get(exc.status, (ErrorCode.BAD_REQUEST, exc.reason))
-        response = web.json_response(Refusal(code, message).as_json(), status=exc.status)
+        request[REFUSED] = str(code)
+        response = jsonio.json_response(Refusal(code, message).as_json(), status=exc.status)
         if "Allow" in exc.headers:  # a 405 must say which methods the endpoint does take (RFC 9110)
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     except Exception:
         log.exception("unexpected failure serving %s %s", request.method, request.path)
+        request[REFUSED] = ErrorCode.INTERNAL
         return refusal_response(Refusal(ErrorCode.INTERNAL, "the mock server failed; see its log"))
 
 
-def _body_for_journal(raw: bytes) -> Any:
+def _read_body(request: web.Request, raw: bytes) -> Any:
+    """The body for the journal: its JSON, or the start of its text when it is not JSON. A body
+    that parsed is kept on the request, so the handler does not parse it again."""
+    if not raw:
+        return None
     try:
-        return json.loads(raw) if raw else None
+        body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return raw[:200].decode("utf-8", "replace")
+    request[PARSED_BODY] = body
+    return body
+
+
+def _request_line(who: str, device: str, method: str, path: str, shown: Any) -> str:
+    """The request's journal line, rendered when first read: encoding the body is most of its cost."""
+    body = f" {json.dumps(shown, separators=(',', ':'))}" if shown else ""
+    return f"{who} ({device or 'no device named'}): {method} {path}{body}"
 
 
 @web.middleware
-async def journal_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Write every protocol request and its answer to the journal (the steering API's are left out)."""
+async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer in JSON whatever happens, and journal every protocol request and its answer.
+
+    One middleware for both (they were two, and each layer costs a call per request); the
+    steering API's requests and the WebSocket upgrade are answered but not journaled.
+    """
+    path = request.path
+    if path.startswith("/_admin/") or path == "/":
+        return await _answer(request, handler)
     state: ServerState = request.config_dict[STATE]
-    if request.path.startswith("/_admin/") or request.path == "/":
-        return await handler(request)
-    device = request.headers.get("resource", "")
+    request[REQUEST_STATE] = state
+    method = request.method
+    headers = request.headers
+    device = headers.get("resource", "")
     too_large = False
     try:
         raw = await request.read()
@@ -100,35 +124,39 @@ async def journal_requests(request: web.Request, handler: Handler) -> web.Stream
         # Answer here: a second read by the handler would see an empty or truncated body and
         # might accept it (an oversized PUT /me or auth_tokens used to succeed).
         raw, too_large = b"", True
-    body = _body_for_journal(raw)
-    who = state.sessions.peek(request.headers.get("authToken")) or request.match_info.get("uid") or "someone"
-    shown = f" {json.dumps(body, separators=(',', ':'))}" if body and len(raw) <= 200 else ""
-    state.journal.add(
+    body = _read_body(request, raw)
+    who = state.sessions.peek(headers.get("authToken")) or request.match_info.get("uid") or "someone"
+    shown = body if body and len(raw) <= 200 else None
+    state.journal.add_rendered(
         "request",
-        f"{who} ({device or 'no device named'}): {request.method} {request.path}{shown}",
-        method=request.method,
-        path=request.path,
-        device=device,
-        body=body,
+        _request_line,
+        (who, device, method, path, shown),
+        {"method": method, "path": path, "device": device, "body": body},
     )
     if too_large:
         code, message = _FROM_HTTP[413]
+        request[REFUSED] = str(code)
         response: web.StreamResponse = refusal_response(Refusal(code, message))
     else:
-        response = await handler(request)
-    summary = f"answered {response.status} to {who}'s {request.method} {request.path}"
-    data: dict[str, Any] = {"status": response.status, "device": device, "uid": request.get(ACTING_UID)}
-    if isinstance(response, web.Response) and response.status >= 400 and response.text:
-        error = json.loads(response.text).get("error", {})
-        data["code"] = error.get("code")
-        summary += f": {error.get('code')}"
+        response = await _answer(request, handler)
+    status = response.status
+    summary = f"answered {status} to {who}'s {method} {path}"
+    data: dict[str, Any] = {"status": status, "device": device, "uid": request.get(ACTING_UID)}
+    refused = request.get(REFUSED) if status >= 400 else None
+    if refused is None and status >= 400 and isinstance(response, web.Response) and response.text:
+        refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
+        data["code"] = refused
+        summary += f": {refused}"
+    elif refused is not None:
+        data["code"] = str(refused)
+        summary += f": {refused}"
     state.journal.add("response", summary, **data)
     return response
 
 
 def create_app(config: ServerConfig, clock: Clock) -> web.Application:
     """A mock call server application; run it with any aiohttp runner."""
-    app = web.Application(middlewares=[journal_requests, errors_as_json], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[serve], client_max_size=MAX_BODY_BYTES)
     state = ServerState.create(config, clock)
     app[STATE] = state
     app.add_routes(rest.routes)

@@ -3,18 +3,20 @@
 Each connection has its own outbox drained by one writer task, so frames reach a device in the
 order the server decided them, even when several requests deliver to it at once. ``deliver``
 returns only once the frames are written, which lets a request answer after everyone was told.
+An event's frame arrives already encoded, once for all its recipients.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import jsonio
 from .calls import AllDevices, Audience
 
 log = logging.getLogger(__name__)
@@ -34,27 +36,37 @@ class Connection:
     send_text: SendText
     hang_up: Hangup = _nothing_to_hang_up
     """Close the underlying socket, for a connection replaced by the device's newer one."""
-    _outbox: asyncio.Queue[tuple[str, asyncio.Future[bool]]] = field(default_factory=asyncio.Queue)
+    _outbox: deque[tuple[str, asyncio.Future[bool]]] = field(default_factory=deque)
+    """Frames waiting for the writer: a deque and one wake-up future rather than an
+    asyncio.Queue, whose bookkeeping cost more per frame than writing it."""
+    _wake: asyncio.Future[None] | None = None
     _writer: asyncio.Task[None] | None = None
     _closed: bool = False
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._drain(), name=f"ws-writer:{self.device}")
 
-    def post(self, frame: dict[str, Any]) -> asyncio.Future[bool]:
-        """Queue ``frame``; the future tells whether it was written."""
+    def post(self, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
+        """Queue ``frame`` (a str is a frame already encoded); the future tells whether it was written."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if self._closed:
             # Nobody drains a closed outbox (e.g. a connection replaced by the device's reconnect):
             # a frame posted now is lost, and whoever awaits it must not wait forever.
             done.set_result(False)
-        else:
-            self._outbox.put_nowait((json.dumps(frame), done))
+            return done
+        self._outbox.append((frame if isinstance(frame, str) else jsonio.dumps(frame).decode(), done))
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
         return done
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            text, done = await self._outbox.get()
+            while not self._outbox:
+                self._wake = loop.create_future()
+                await self._wake
+            text, done = self._outbox.popleft()
             written = False
             try:
                 await self.send_text(text)
@@ -72,8 +84,8 @@ class Connection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-        while not self._outbox.empty():
-            _, done = self._outbox.get_nowait()
+        while self._outbox:
+            _, done = self._outbox.popleft()
             if not done.done():
                 done.set_result(False)
 
@@ -123,7 +135,7 @@ class Hub:
                     seen.append(recipient)
         return seen
 
-    def post(self, recipient: Recipient, frame: dict[str, Any]) -> asyncio.Future[bool]:
+    def post(self, recipient: Recipient, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
         connection = self._connection(recipient)
         if connection is None:
             lost: asyncio.Future[bool] = asyncio.get_running_loop().create_future()

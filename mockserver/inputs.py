@@ -21,15 +21,22 @@ MAX_BODY_BYTES = 64 * 1024
 E = TypeVar("E", bound=StrEnum)
 
 
+PARSED_BODY = web.RequestKey("parsed_body", object)
+"""The body's JSON, parsed once by whoever read it first (the journal) for every later reader."""
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body counts as ``{}``."""
     raw = await request.read()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refusal(ErrorCode.BAD_REQUEST, f"the body is not valid JSON: {exc}") from None
+    if PARSED_BODY in request:
+        body = request[PARSED_BODY]
+    else:
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise Refusal(ErrorCode.BAD_REQUEST, f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Refusal(ErrorCode.BAD_REQUEST, f"the body must be a JSON object, got {type(body).__name__}")
     return body

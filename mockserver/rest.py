@@ -10,22 +10,27 @@ from typing import Any
 
 from aiohttp import web
 
-from . import wire
+from . import jsonio, wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
 from .inputs import device_of, enum_field, enum_value, json_object, text_field
-from .state import ACTING_UID, STATE, ServerState
+from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
 
 routes = web.RouteTableDef()
 V = f"/{wire.API_VERSION}"
 
 
 def ok(data: Any, status: int = 200) -> web.Response:
-    return web.json_response({"data": data}, status=status)
+    return jsonio.json_response({"data": data}, status=status)
 
 
 def state_of(request: web.Request) -> ServerState:
-    return request.config_dict[STATE]
+    """The server's state: kept on the request by the middleware, since the lookup through the
+    application chain (``config_dict``) costs more than a protocol request's own work."""
+    try:
+        return request[REQUEST_STATE]
+    except KeyError:  # the steering API, which the middleware does not journal
+        return request.config_dict[STATE]
 
 
 def require_api_key(request: web.Request) -> None:
@@ -108,8 +113,8 @@ async def initiate_call(request: web.Request) -> web.Response:
     status = enum_field(body, "status", Status, default=Status.INITIATED)
     if status is not Status.INITIATED:
         raise Refusal(ErrorCode.CALL_INVALID_INIT, f"a new call starts as initiated, not {status}", field="status")
-    message = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
-    return ok(message)
+    published = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
+    return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
 @routes.put(V + "/calls/{sessionId}")
@@ -117,8 +122,8 @@ async def update_call(request: web.Request) -> web.Response:
     body = await json_object(request)
     actor = Party(user_of(request), device_of(request))
     status = enum_field(body, "status", Status)
-    message = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
-    return ok(message)
+    published = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
+    return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
 @routes.get(V + "/calls/{sessionId}")

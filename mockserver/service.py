@@ -1,8 +1,9 @@
 """The call service: applies the state machine's outcomes to the world.
 
-It stamps each transition with the clock, renders it once as a call message, tells every
-device in the outcome's audience and waits until they were written, and keeps the optional
-server-side ring expiry. It knows WebSockets only through :class:`~mockserver.hub.Hub`.
+It stamps each transition with the clock, renders it once as a call message and encodes it once
+(the same bytes become the REST answer, every recipient's frame and the journal's record of it),
+tells every device in the outcome's audience and waits until they were written, and keeps the
+optional server-side ring expiry. It knows WebSockets only through :class:`~mockserver.hub.Hub`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import wire
+from . import jsonio, wire
 from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Status, new_session_id_factory
 from .clock import Clock, TimerHandle
 from .directory import Directory
 from .hub import Hub
 from .journal import Journal
+
+
+@dataclass(frozen=True)
+class Published:
+    """A call message as sent: the dict, and its JSON encoded once for every use."""
+
+    message: dict[str, Any]
+    message_json: bytes
 
 
 @dataclass
@@ -46,7 +55,7 @@ class CallService:
 
     async def initiate(
         self, caller: Party, receiver_type: ReceiverType, receiver_id: str, call_type: CallType
-    ) -> dict[str, Any]:
+    ) -> Published:
         outcome = self.book.initiate(caller, receiver_type, receiver_id, call_type, self.clock.now())
         if self.ring_expiry is not None:
             session_id = outcome.call.session_id
@@ -55,7 +64,7 @@ class CallService:
             )
         return await self._publish(outcome)
 
-    async def update(self, session_id: str, actor: Party, status: Status) -> dict[str, Any]:
+    async def update(self, session_id: str, actor: Party, status: Status) -> Published:
         outcome = self.book.update(session_id, actor, status, self.clock.now())
         if outcome.call.status is not Status.INITIATED:
             handle = self._expiries.pop(session_id, None)
@@ -70,21 +79,32 @@ class CallService:
             self.journal.add("timer", f"ring expiry: {session_id} unanswered", sessionId=session_id)
             await self._publish(outcome)
 
-    async def _publish(self, outcome: Outcome) -> dict[str, Any]:
-        """Tell the outcome's audience; no await before every frame is queued, to keep order."""
+    async def _publish(self, outcome: Outcome) -> Published:
+        """Tell the outcome's audience; no await before every frame is queued, to keep order.
+
+        The frame is encoded once for the event, not once per recipient, and the journal keeps
+        that one encoding (it decodes it only if someone reads the journal).
+        """
         message = self.render(outcome.view)
-        frame = wire.message_frame(self.app_id, outcome.origin, message)
+        message_json = jsonio.dumps(message)
+        frame_json = wire.encoded_frame(self.app_id, outcome.origin, message, message_json)
+        text = frame_json.decode()
+        session_id = outcome.call.session_id
+        status = str(outcome.view.status)
         written = []
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
             self.journal.add(
                 "frame",
-                f"told {recipient.uid} ({recipient.device}): {outcome.call.session_id} {outcome.view.status}",
+                f"told {recipient.uid} ({recipient.device}): {session_id} {status}",
                 uid=recipient.uid,
                 device=recipient.device,
-                sessionId=outcome.call.session_id,
-                status=str(outcome.view.status),
-                frame=frame,
+                sessionId=session_id,
+                status=status,
+                frame=frame_json,
             )
-            written.append(self.hub.post(recipient, frame))
-        await asyncio.gather(*written)
-        return message
+            written.append(self.hub.post(recipient, text))
+        if len(written) == 1:
+            await written[0]  # the usual case, without a gathering future
+        elif written:
+            await asyncio.gather(*written)
+        return Published(message, message_json)

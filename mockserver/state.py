@@ -50,5 +50,7 @@ class ServerState:
 
 
 STATE = web.AppKey("state", ServerState)
+REQUEST_STATE = web.RequestKey("state", ServerState)
+"""The same state, on each protocol request (see rest.state_of)."""
 ACTING_UID = web.RequestKey("acting_uid", str)
 """The user a request acts as, once its credentials were checked (for the journal)."""

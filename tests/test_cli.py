@@ -7,6 +7,7 @@ terminated (and waited for with a deadline) when the module is done; nothing sle
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import selectors
@@ -21,7 +22,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from mockserver.cli import main
+from mockserver.cli import loop_runner, main
 
 from .support import DEADLINE
 
@@ -245,3 +246,35 @@ async def test_seed_files_in_json_and_toml_load(
         headers = {"appId": "ringcheck", "authToken": token, "resource": "cli-test"}
         async with http.post(f"{url}/v3.0/calls", headers=headers, json=call) as response:
             assert response.status == 200, await response.text()
+
+
+@pytest.mark.asyncio
+async def test_the_stdlib_loop_serves_the_same(launched: dict[str, Launched]) -> None:
+    """``--loop asyncio`` (the fallback where uvloop is missing) serves as the default loop does.
+
+    Started once the module's processes are up (it depends on ``launched``), so as not to add a
+    fifth process to the start-up they all share."""
+    process = launch("--port", "0", "--loop", "asyncio")
+    try:
+        match = parse(process.banner())
+        assert (await get_settings(match["url"]))["CHAT_WSS_PORT"] == int(match["port"])
+    finally:
+        assert process.stop() == 0
+
+
+def test_auto_takes_uvloop_where_installed_and_falls_back_where_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    uvloop = pytest.importorskip("uvloop")
+    assert loop_runner("auto") is uvloop.run
+    assert loop_runner("uvloop") is uvloop.run
+    assert loop_runner("asyncio") is asyncio.run
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if it were not installed: import fails
+    assert loop_runner("auto") is asyncio.run
+    assert loop_runner("uvloop") is None
+
+
+def test_asking_for_uvloop_without_it_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    assert main(["--port", "0", "--loop", "uvloop"]) == 2
+    assert "--loop uvloop needs uvloop" in capsys.readouterr().err

@@ -10,6 +10,7 @@ around a running server's timers.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -174,7 +175,9 @@ async def test_a_rendered_call_message_carries_the_frozen_wall_time() -> None:
     clock = SystemClock()
     service = CallService(directory, clock, Hub(), Journal(clock.now), "frozen-app")
     with freeze_time(FROZEN, real_asyncio=True):
-        message = await service.initiate(Party("alex", "alex-1"), ReceiverType.USER, "bob", CallType.AUDIO)
+        published = await service.initiate(Party("alex", "alex-1"), ReceiverType.USER, "bob", CallType.AUDIO)
+    message = published.message
+    assert json.loads(published.message_json) == message, "the REST answer and the frames carry this message"
     expected = int(FROZEN.timestamp())
     assert message["sentAt"] == expected
     assert message["updatedAt"] == expected

@@ -260,7 +260,7 @@ def note_pongs(connection: Connection, queued: asyncio.Event) -> None:
     """Set ``queued`` when a pong is posted to ``connection``'s outbox."""
     post = connection.post
 
-    def noting(frame: dict[str, Any]) -> asyncio.Future[bool]:
+    def noting(frame: dict[str, Any] | str) -> asyncio.Future[bool]:
         done = post(frame)
         if frame == {"action": "pong"}:
             queued.set()
