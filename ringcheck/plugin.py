@@ -160,6 +160,8 @@ def _apply_capabilities(implementation: Implementation, request: pytest.FixtureR
     template = _scenario_of(request.node)
     if template is not None:
         for key in (template.name, *sorted(template.tags), *sorted(template.feature.tags)):
+            if key in capabilities.not_offered:
+                pytest.skip(f"{implementation.name} does not offer this: {capabilities.not_offered[key]}")
             if key in capabilities.notes:
                 reason = f"known difference of {implementation.name}: {capabilities.notes[key]}"
                 request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))

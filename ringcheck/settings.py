@@ -15,6 +15,8 @@ from typing import Any
 
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID
 
+from .sdk.profiles import DEFAULT_PROFILE, PROFILES, profile_named
+
 
 def _meta(option: str, env: str, help: str) -> dict[str, Any]:
     return {"option": option, "env": env, "help": help}
@@ -29,6 +31,15 @@ class Settings:
             "RINGCHECK_ADAPTER",
             "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (the real CometChat "
             "JavaScript SDK in Node), or 'package.module:factory' for your own adapter",
+        ),
+    )
+    sdk: str = field(
+        default=DEFAULT_PROFILE,
+        metadata=_meta(
+            "--ringcheck-sdk",
+            "RINGCHECK_SDK",
+            f"which CometChat SDK the 'sdk' adapter runs: {', '.join(PROFILES)} (JavaScript v4, JavaScript v3, "
+            "React Native v4); each has its own known differences",
         ),
     )
     server: str = field(
@@ -116,6 +127,7 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         settings = cls(**values)
+        profile_named(settings.sdk)  # an unknown SDK profile is refused now, naming the choices
         settings.cast_map()  # a cast file that cannot be read is refused now, not mid-run
         return settings
 

@@ -68,12 +68,13 @@ def build(settings: Settings) -> Target:
 
 def _sdk(settings: Settings, loop: LoopThread) -> Target:
     """Each device a real CometChat JS SDK in Node: against a CometChat app, or a server over TLS."""
-    from .sdk import SdkImplementation, SdkTarget
+    from .sdk import SdkImplementation, SdkTarget, profile_named
     from .sdk.target import ENV_NODE, ENV_TRACE
 
+    profile = profile_named(settings.sdk)
     if settings.server == "cometchat":
         # A real app: its id, region and auth key come from RINGCHECK_SDK_* (see the README).
-        return Target(SdkImplementation(SdkTarget.from_env()), loop, None)
+        return Target(SdkImplementation(SdkTarget.from_env(), profile=profile), loop, None)
     server = server_for(settings, tls=True)
     loop.run(server.start(), what="starting the server")
     endpoint = server.endpoint
@@ -90,7 +91,8 @@ def _sdk(settings: Settings, loop: LoopThread) -> Target:
         else:
             loop.run(server.advance(seconds), what=f"advancing the server's clock by {seconds:g} s")
 
-    return Target(OnServer(SdkImplementation(target, advance_server=advance_server), server, loop), loop, server)
+    implementation = SdkImplementation(target, profile=profile, advance_server=advance_server)
+    return Target(OnServer(implementation, server, loop), loop, server)
 
 
 def _custom(settings: Settings) -> Implementation:
