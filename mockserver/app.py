@@ -13,6 +13,7 @@ from . import rest
 from .admin import create_admin_app
 from .clock import Clock
 from .config import ServerConfig
+from .cors import CorsPolicy, cors_middleware
 from .errors import ErrorCode, Refusal
 from .inputs import MAX_BODY_BYTES
 from .state import ACTING_UID, STATE, ServerState
@@ -128,7 +129,8 @@ async def journal_requests(request: web.Request, handler: Handler) -> web.Stream
 
 def create_app(config: ServerConfig, clock: Clock) -> web.Application:
     """A mock call server application; run it with any aiohttp runner."""
-    app = web.Application(middlewares=[journal_requests, errors_as_json], client_max_size=MAX_BODY_BYTES)
+    cors = cors_middleware(CorsPolicy.allowing(config.cors_origins))
+    app = web.Application(middlewares=[cors, journal_requests, errors_as_json], client_max_size=MAX_BODY_BYTES)
     state = ServerState.create(config, clock)
     app[STATE] = state
     app.add_routes(rest.routes)
