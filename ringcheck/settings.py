@@ -29,8 +29,9 @@ class Settings:
         metadata=_meta(
             "--ringcheck-adapter",
             "RINGCHECK_ADAPTER",
-            "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (the real CometChat "
-            "JavaScript SDK in Node), or 'package.module:factory' for your own adapter",
+            "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (a real CometChat SDK in Node, "
+            "see --ringcheck-sdk), 'browser' (the JavaScript SDK 4.2.0 in headless Chromium), or "
+            "'package.module:factory' for your own adapter",
         ),
     )
     sdk: str = field(

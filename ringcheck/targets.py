@@ -60,6 +60,8 @@ def build(settings: Settings) -> Target:
             return Target(OnServer(WireImplementation(loop, server), server, loop), loop, server)
         if settings.adapter == "sdk":
             return _sdk(settings, loop)
+        if settings.adapter == "browser":
+            return _browser(settings, loop)
         return Target(_custom(settings), loop, None)
     except BaseException:
         loop.close()
@@ -95,11 +97,26 @@ def _sdk(settings: Settings, loop: LoopThread) -> Target:
     return Target(OnServer(implementation, server, loop), loop, server)
 
 
+def _browser(settings: Settings, loop: LoopThread) -> Target:
+    """Each device a page in headless Chromium running the JS SDK 4.2.0, against a server over TLS."""
+    from .browser import BrowserImplementation, BrowserTarget
+    from .sdk import PROFILES
+
+    server = server_for(settings, tls=True)
+    loop.run(server.start(), what="starting the server")
+    endpoint = server.endpoint
+    target = BrowserTarget.for_base_url(endpoint.base_url, endpoint.app_id, endpoint.api_key)
+    # The same SDK as the js-4.2.0 profile, so the same known differences.
+    implementation = BrowserImplementation(target, loop=loop, notes=PROFILES["js-4.2.0"].known_differences)
+    return Target(OnServer(implementation, server, loop), loop, server)
+
+
 def _custom(settings: Settings) -> Implementation:
     module_name, _, factory_name = settings.adapter.partition(":")
     if not factory_name:
         raise ConfigurationError(
-            f"--ringcheck-adapter must be 'wire', 'sdk' or 'package.module:factory', not {settings.adapter!r}"
+            "--ringcheck-adapter must be 'wire', 'sdk', 'browser' or 'package.module:factory', "
+            f"not {settings.adapter!r}"
         )
     factory = getattr(importlib.import_module(module_name), factory_name)
     implementation = factory(settings)

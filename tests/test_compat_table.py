@@ -33,7 +33,7 @@ def case(name: str, scenario: str, inner: str = "", **props: str) -> str:
 
 def write_runs(folder: Path, cases_by_profile: dict[str, list[str]]) -> None:
     folder.mkdir(exist_ok=True)
-    for name in PROFILES:
+    for name in [*PROFILES, "browser"]:
         body = "".join(cases_by_profile.get(name, [case("t_pass", "It ends")]))
         (folder / f"{name}.xml").write_text(f'<testsuites><testsuite name="pytest">{body}</testsuite></testsuites>')
 
@@ -55,7 +55,7 @@ def test_pass_differs_not_offered_and_failures_become_cells_with_their_reasons(t
     )
     text = tool.render(*tool.read_runs(tmp_path))
     row = next(line for line in text.splitlines() if line.startswith("| Ending a call | It ends |"))
-    assert row == "| Ending a call | It ends | pass | differs [1] | FAILS [2] |"
+    assert row == "| Ending a call | It ends | pass | differs [1] | FAILS [2] | pass |"
     outline = next(line for line in text.splitlines() if "Outline: <x>" in line)
     assert "pass (1 of 2), not offered (1 of 2) [3]" in outline
     assert "1. JavaScript SDK 3.0.13 (@cometchat-pro/chat): it sends unanswered later" in text

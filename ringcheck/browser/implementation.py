@@ -212,12 +212,16 @@ class BrowserImplementation(Implementation):
 
     name = "CometChat JavaScript SDK 4.2.0 (headless Chromium)"
 
-    def __init__(self, target: BrowserTarget, *, loop: LoopThread | None = None) -> None:
+    def __init__(
+        self, target: BrowserTarget, *, loop: LoopThread | None = None, notes: Mapping[str, str] | None = None
+    ) -> None:
         self.target = target
         self._own_loop = loop is None
         self.loop = LoopThread(name="browser") if loop is None else loop
         bridge = target.bridge_dir or default_bridge_dir()
-        self.capabilities = Capabilities(time_control=False, devices_per_user=4, group_calls=True, reset=False)
+        self.capabilities = Capabilities(
+            time_control=False, devices_per_user=4, group_calls=True, reset=False, notes=dict(notes or {})
+        )
         self._pages = PageServer(bridge / "browser", bridge / SDK_BUNDLE)
         self._devices: list[BrowserDevice] = []
         self._lock = threading.Lock()
