@@ -175,7 +175,7 @@ def _apply_capabilities(implementation: Implementation, request: pytest.FixtureR
         if need not in NEEDS:
             raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
         if not NEEDS[need](capabilities):
-            request.node.user_properties.append(("not offered", need))
+            request.node.user_properties.append(("not offered", f"needs {need}, which this implementation lacks"))
             pytest.skip(f"{implementation.name} does not offer {need}")
 
 

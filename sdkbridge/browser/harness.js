@@ -38,7 +38,12 @@
     try {
       const response = await realFetch(input, init);
       const text = await response.text();
-      return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+      const nullBody = [101, 204, 205, 304].includes(response.status); // a Response refuses a body there
+      return new Response(nullBody ? null : text, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
     } finally {
       // The SDK's handlers for the body run as microtasks; a macrotask later they are done.
       setTimeout(() => {
