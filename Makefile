@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (only python3 needed; tox is bootstrapped into .tools/):
 #   make suite   the conformance suite against the embedded mock server, then the HTML report
-#   make test    every check CI runs: unit tests, the suite, the suite through the real SDK, lint, types
+#   make test    every check CI runs: unit tests, the suite, the suite through each real SDK, the browser, lint, types
 TOOLS := .tools
 TOX := $(TOOLS)/bin/tox
 

@@ -13,6 +13,7 @@ from . import jsonio, rest
 from .admin import create_admin_app
 from .clock import Clock
 from .config import ServerConfig
+from .cors import CorsPolicy, cors_middleware
 from .errors import ErrorCode, Refusal
 from .inputs import MAX_BODY_BYTES, PARSED_BODY
 from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
@@ -156,7 +157,8 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def create_app(config: ServerConfig, clock: Clock) -> web.Application:
     """A mock call server application; run it with any aiohttp runner."""
-    app = web.Application(middlewares=[serve], client_max_size=MAX_BODY_BYTES)
+    cors = cors_middleware(CorsPolicy.allowing(config.cors_origins))
+    app = web.Application(middlewares=[cors, serve], client_max_size=MAX_BODY_BYTES)
     state = ServerState.create(config, clock)
     app[STATE] = state
     app.add_routes(rest.routes)

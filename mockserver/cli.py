@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
+from .cors import checked_origin
 from .directory import DEFAULT_SEED, load_seed
 from .server import MockServer
 
@@ -48,6 +49,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["auto", "uvloop", "asyncio"],
         default="auto",
         help="event loop: uvloop is faster; auto uses it where it is installed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also answer CORS for web pages from ORIGIN (e.g. http://dev.example:3000; '*' for any); "
+        "loopback origins always are (repeatable)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
@@ -92,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"mockserver: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
         return 2
+    try:
+        cors_origins = tuple(checked_origin(origin) for origin in args.cors_origin)
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -102,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         tls=args.tls,
         tls_dir=args.tls_dir,
         ring_expiry=args.ring_expiry,
+        cors_origins=cors_origins,
     )
     runner = loop_runner(args.loop)
     if runner is None:

@@ -29,3 +29,5 @@ class ServerConfig:
     """Where the CA and certificate files are written (a fresh temporary folder if None)."""
     ring_expiry: float | None = None
     """Seconds after which the server itself marks a call still ringing unanswered; off if None."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed by CORS besides loopback ones (``*``: any); see ``mockserver/cors.py``."""

@@ -131,6 +131,9 @@ class Capabilities:
     """Known differences from the specification: a scenario name, or a tag such as "doc:cancel-call",
     mapped to the reason. Those scenarios still run, expected to fail (strictly: if one passes,
     the run says so, and the note can go)."""
+    not_offered: dict[str, str] = field(default_factory=dict)
+    """Scenarios (by name or tag) that need something this implementation does not have at all,
+    mapped to what is missing: they are skipped with that reason, not run."""
 
 
 class Device(abc.ABC):

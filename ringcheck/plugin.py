@@ -102,6 +102,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         template = _scenario_of(item)
         if template is not None:
             item.add_marker(pytest.mark.feature(file=Path(template.feature.filename).stem))
+            # In the JUnit XML too, so tools/compat_table.py can name the behaviour, not the test function.
+            item.user_properties.append(("feature", template.feature.name))
+            item.user_properties.append(("scenario", template.name))
 
 
 @pytest.hookimpl(trylast=True)
@@ -174,7 +177,11 @@ def _apply_capabilities(implementation: Implementation, request: pytest.FixtureR
     template = _scenario_of(request.node)
     if template is not None:
         for key in (template.name, *sorted(template.tags), *sorted(template.feature.tags)):
+            if key in capabilities.not_offered:
+                request.node.user_properties.append(("not offered", capabilities.not_offered[key]))
+                pytest.skip(f"{implementation.name} does not offer this: {capabilities.not_offered[key]}")
             if key in capabilities.notes:
+                request.node.user_properties.append(("differs", capabilities.notes[key]))
                 reason = f"known difference of {implementation.name}: {capabilities.notes[key]}"
                 request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
     for mark in request.node.iter_markers("needs"):
@@ -183,6 +190,7 @@ def _apply_capabilities(implementation: Implementation, request: pytest.FixtureR
             raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
         offers, what = NEEDS[need]
         if not offers(capabilities):
+            request.node.user_properties.append(("not offered", f"needs {need}, which this implementation lacks"))
             pytest.skip(f"{implementation.name} does not offer {need}: {what}")
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID
 
+from .sdk.profiles import DEFAULT_PROFILE, PROFILES, profile_named
+
 
 def _meta(option: str, env: str, help: str) -> dict[str, Any]:
     return {"option": option, "env": env, "help": help}
@@ -27,8 +29,18 @@ class Settings:
         metadata=_meta(
             "--ringcheck-adapter",
             "RINGCHECK_ADAPTER",
-            "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (the real CometChat "
-            "JavaScript SDK in Node), or 'package.module:factory' for your own adapter",
+            "who plays the devices: 'wire' (ringcheck's reference client), 'sdk' (a real CometChat SDK in Node, "
+            "see --ringcheck-sdk), 'browser' (the JavaScript SDK 4.2.0 in headless Chromium), or "
+            "'package.module:factory' for your own adapter",
+        ),
+    )
+    sdk: str = field(
+        default=DEFAULT_PROFILE,
+        metadata=_meta(
+            "--ringcheck-sdk",
+            "RINGCHECK_SDK",
+            f"which CometChat SDK the 'sdk' adapter runs: {', '.join(PROFILES)} (JavaScript v4, JavaScript v3, "
+            "React Native v4); each has its own known differences",
         ),
     )
     server: str = field(
@@ -116,6 +128,7 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         settings = cls(**values)
+        profile_named(settings.sdk)  # an unknown SDK profile is refused now, naming the choices
         settings.cast_map()  # a cast file that cannot be read is refused now, not mid-run
         return settings
 

@@ -60,6 +60,8 @@ def build(settings: Settings) -> Target:
             return Target(OnServer(WireImplementation(loop, server), server, loop), loop, server)
         if settings.adapter == "sdk":
             return _sdk(settings, loop)
+        if settings.adapter == "browser":
+            return _browser(settings, loop)
         return Target(_custom(settings), loop, None)
     except BaseException:
         loop.close()
@@ -68,12 +70,13 @@ def build(settings: Settings) -> Target:
 
 def _sdk(settings: Settings, loop: LoopThread) -> Target:
     """Each device a real CometChat JS SDK in Node: against a CometChat app, or a server over TLS."""
-    from .sdk import SdkImplementation, SdkTarget
+    from .sdk import SdkImplementation, SdkTarget, profile_named
     from .sdk.target import ENV_NODE, ENV_TRACE
 
+    profile = profile_named(settings.sdk)
     if settings.server == "cometchat":
         # A real app: its id, region and auth key come from RINGCHECK_SDK_* (see the README).
-        return Target(SdkImplementation(SdkTarget.from_env()), loop, None)
+        return Target(SdkImplementation(SdkTarget.from_env(), profile=profile), loop, None)
     server = server_for(settings, tls=True)
     loop.run(server.start(), what="starting the server")
     endpoint = server.endpoint
@@ -90,14 +93,30 @@ def _sdk(settings: Settings, loop: LoopThread) -> Target:
         else:
             loop.run(server.advance(seconds), what=f"advancing the server's clock by {seconds:g} s")
 
-    return Target(OnServer(SdkImplementation(target, advance_server=advance_server), server, loop), loop, server)
+    implementation = SdkImplementation(target, profile=profile, advance_server=advance_server)
+    return Target(OnServer(implementation, server, loop), loop, server)
+
+
+def _browser(settings: Settings, loop: LoopThread) -> Target:
+    """Each device a page in headless Chromium running the JS SDK 4.2.0, against a server over TLS."""
+    from .browser import BrowserImplementation, BrowserTarget
+    from .sdk import PROFILES
+
+    server = server_for(settings, tls=True)
+    loop.run(server.start(), what="starting the server")
+    endpoint = server.endpoint
+    target = BrowserTarget.for_base_url(endpoint.base_url, endpoint.app_id, endpoint.api_key)
+    # The same SDK as the js-4.2.0 profile, so the same known differences.
+    implementation = BrowserImplementation(target, loop=loop, notes=PROFILES["js-4.2.0"].known_differences)
+    return Target(OnServer(implementation, server, loop), loop, server)
 
 
 def _custom(settings: Settings) -> Implementation:
     module_name, _, factory_name = settings.adapter.partition(":")
     if not factory_name:
         raise ConfigurationError(
-            f"--ringcheck-adapter must be 'wire', 'sdk' or 'package.module:factory', not {settings.adapter!r}"
+            "--ringcheck-adapter must be 'wire', 'sdk', 'browser' or 'package.module:factory', "
+            f"not {settings.adapter!r}"
         )
     factory = getattr(importlib.import_module(module_name), factory_name)
     implementation = factory(settings)

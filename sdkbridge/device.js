@@ -29,7 +29,8 @@ const {
   TrackedSocketRegistry,
 } = require('./shim');
 const { createSdkClock } = require('./sdkclock');
-const { loadSdk } = require('./loader');
+const { loadSdk, SDK_PACKAGE } = require('./loader');
+const { reactNativeStandIns } = require('./standins/react-native');
 
 // ---- output: stdout is the protocol, everything else goes to stderr -------------------------
 const writeOut = process.stdout.write.bind(process.stdout);
@@ -54,6 +55,8 @@ function readConfig() {
     stepMs: Number(cfg.stepMs) || 1000, // largest single move of the SDK clock
     idleTimeoutMs: Number(cfg.idleTimeoutMs) || 4000, // how long to wait for REST/pong quiet
     authTimeoutMs: Number(cfg.authTimeoutMs) || 5000, // WS auth reply after login
+    sdkPackage: String(cfg.sdkPackage || SDK_PACKAGE), // which SDK bundle (the profile's package)
+    standIns: cfg.standIns || null, // 'react-native': the RN SDK's native modules (standins/)
   };
 }
 
@@ -126,11 +129,21 @@ const TrackedWebSocket = makeWebSocketClass({
   },
 });
 
-const { sdk, file: sdkFile, version: sdkVersion, codeCache, saveCodeCache } = loadSdk({
-  ...sdkClock.timers,
-  fetch: makeFetch({ plain: config.plain, activity, trace }),
-  WebSocket: TrackedWebSocket,
-});
+const STAND_INS = { 'react-native': reactNativeStandIns };
+if (config.standIns !== null && !STAND_INS[config.standIns]) {
+  throw new Error(`unknown standIns ${JSON.stringify(config.standIns)}; known: ${Object.keys(STAND_INS)}`);
+}
+const { sdk, file: sdkFile, version: sdkVersion, codeCache, saveCodeCache } = loadSdk(
+  {
+    ...sdkClock.timers,
+    fetch: makeFetch({ plain: config.plain, activity, trace }),
+    WebSocket: TrackedWebSocket,
+  },
+  {
+    sdkPackage: config.sdkPackage,
+    standIns: config.standIns === null ? {} : STAND_INS[config.standIns](),
+  },
+);
 const { CometChat } = sdk;
 
 // ---- helpers ----------------------------------------------------------------------------
@@ -203,12 +216,31 @@ function waitForAuth() {
   return new Promise((resolve) => authWaiters.push(resolve));
 }
 
+const RN_PACKAGE = '@cometchat/chat-sdk-react-native';
+let loggedInUid = null;
+
 /**
- * Operations whose SDK promise is known never to settle in 4.2.0 (shared/SDK-NOTES.md (d) 9).
+ * Operations whose SDK promise is known never to settle (4.2.0 and 3.0.13: shared/SDK-NOTES.md
+ * (d) 9; the React Native SDK 4.0.21 differs for cancelCall, see sdkbridge/README.md).
  * The operation still goes to the SDK unchanged; the bridge only stops waiting for it.
  */
 function trapOf(op, args) {
   const active = CometChat.getActiveCall();
+  if (op === 'rejectCall' && args.status === 'cancelled' && config.sdkPackage === RN_PACKAGE) {
+    // The React Native SDK's cancelCall has no else branch: it sends and settles only for its
+    // own active call that this user started.
+    const own =
+      active !== null && active.getSessionId() === args.sessionId && idOf(active.getCallInitiator()) === loggedInUid;
+    if (!own) {
+      return {
+        afterOneTurn: true,
+        why:
+          `never settles in SDK ${sdkVersion} unless the call is its active call and this user started it; ` +
+          `nothing was sent`,
+      };
+    }
+    return null;
+  }
   if (op === 'rejectCall' && args.status === 'cancelled' && active === null) {
     return {
       onUnhandledRejection: true,
@@ -236,6 +268,7 @@ function trapOf(op, args) {
 const ops = {
   async login({ uid, authKey, authToken }) {
     const user = authToken ? await CometChat.login(authToken) : await CometChat.login(uid, authKey);
+    loggedInUid = user.getUid();
     // login() resolves before the socket is up; a device is only usable once the server has
     // accepted its socket, or the first call to it could be pushed before it listens.
     const auth = await bounded(
@@ -290,6 +323,9 @@ const ops = {
   },
 
   async clearActiveCall() {
+    if (typeof CometChat.clearActiveCall !== 'function') {
+      throw new BridgeFailure('bridge', `SDK ${sdkVersion} has no CometChat.clearActiveCall()`);
+    }
     CometChat.clearActiveCall();
     return null;
   },
@@ -504,6 +540,7 @@ Promise.all([CometChat.init(config.appId, builder.build()), warmUpFetch()]).then
       event: 'ready',
       pid: process.pid,
       node: process.version,
+      sdkPackage: config.sdkPackage,
       sdkVersion,
       sdkFile,
       codeCache,

@@ -8,6 +8,11 @@
  * names then resolve to what the bridge passes in, while every other module in the process
  * (ws, undici, the bridge) sees the real globals. No byte of the SDK is changed.
  *
+ * Which bundle: `sdkPackage` names the npm package (one per SDK profile, all pinned in
+ * package.json); `standIns` maps module names the bundle requires to objects handed to it
+ * instead (the React Native SDK's native modules, see standins/). Every other `require` of the
+ * bundle resolves from the bundle's own folder, as Node's loader would.
+ *
  * Start-up cost matters (a suite opens ~200 devices): after the first run, V8's code cache for
  * the bundle is kept in node_modules/.cache/, which cuts compile + first run from ~60 ms to
  * ~20 ms. V8 checks the cache against the source and its own version and ignores a stale one.
@@ -17,6 +22,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
+const { createRequire } = require('module');
 
 const SDK_PACKAGE = '@cometchat/chat-sdk-javascript';
 
@@ -43,9 +49,18 @@ function readCache(file) {
   }
 }
 
-function loadSdk(injected, { useCodeCache = true } = {}) {
-  const file = require.resolve(SDK_PACKAGE);
-  const version = require(`${SDK_PACKAGE}/package.json`).version;
+/** The bundle's `require`: stand-ins first, then Node's resolution from the bundle's folder. */
+function requireFor(file, standIns) {
+  const real = createRequire(file);
+  return function bundleRequire(name) {
+    if (Object.prototype.hasOwnProperty.call(standIns, name)) return standIns[name];
+    return real(name);
+  };
+}
+
+function loadSdk(injected, { useCodeCache = true, sdkPackage = SDK_PACKAGE, standIns = {} } = {}) {
+  const file = require.resolve(sdkPackage);
+  const version = require(`${sdkPackage}/package.json`).version;
   const source = fs.readFileSync(file, 'utf8');
   const params = ['exports', 'module', 'require', ...INJECTED];
   const cacheFile = cachePath(source);
@@ -60,7 +75,7 @@ function loadSdk(injected, { useCodeCache = true } = {}) {
     module.exports,
     module.exports,
     module,
-    require,
+    requireFor(file, standIns),
     ...INJECTED.map((name) => {
       if (!(name in injected)) throw new Error(`loadSdk: missing ${name}`);
       return injected[name];
@@ -79,7 +94,7 @@ function loadSdk(injected, { useCodeCache = true } = {}) {
       // A read-only checkout only loses speed.
     }
   }
-  return { sdk: module.exports, file, version, codeCache: cacheUsable, saveCodeCache };
+  return { sdk: module.exports, file, package: sdkPackage, version, codeCache: cacheUsable, saveCodeCache };
 }
 
 module.exports = { loadSdk, SDK_PACKAGE };

@@ -17,6 +17,11 @@ def test_defaults_target_the_embedded_server_with_the_reference_client() -> None
     assert (settings.adapter, settings.server, settings.deadline) == ("wire", "embedded", 5.0)
 
 
+def test_the_sdk_profile_defaults_to_4_2_0_and_comes_from_the_environment() -> None:
+    assert Settings.from_sources({}, environ={}).sdk == "js-4.2.0"
+    assert Settings.from_sources({}, environ={"RINGCHECK_SDK": "rn-4.0.21"}).sdk == "rn-4.0.21"
+
+
 def test_an_option_wins_over_the_environment() -> None:
     settings = Settings.from_sources({"server": "http://127.0.0.1:9"}, environ={"RINGCHECK_SERVER": "embedded"})
     assert settings.server == "http://127.0.0.1:9"
@@ -65,6 +70,7 @@ def test_the_cast_can_come_from_a_file(tmp_path: Path) -> None:
         ({"deadline": "inf"}, "--ringcheck-deadline must be a positive number of seconds"),
         ({"deadline": "0"}, "--ringcheck-deadline must be a positive number of seconds"),
         ({"cast": "/nonexistent/cast.toml"}, "--ringcheck-cast /nonexistent/cast.toml"),
+        ({"sdk": "js-9"}, "--ringcheck-sdk must be one of js-4.2.0, js-3.0.13, rn-4.0.21, not 'js-9'"),
     ],
 )
 def test_settings_that_cannot_be_used_are_refused_naming_the_option(options: dict[str, str], complaint: str) -> None:

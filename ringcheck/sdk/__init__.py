@@ -10,10 +10,13 @@ SDK does on the wire.
 """
 
 from .bridge import BridgeDied, BridgeError, BridgeTimeout, NodeBridge, ReadyInfo, SdkStuck
-from .implementation import SDK_4_2_0_KNOWN_DIFFERENCES, MissingBridge, SdkDevice, SdkImplementation, call_info
+from .implementation import MissingBridge, SdkDevice, SdkImplementation, call_info
+from .profiles import DEFAULT_PROFILE, PROFILES, SDK_4_2_0_KNOWN_DIFFERENCES, SdkProfile, profile_named
 from .target import SdkTarget, default_bridge_dir
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
     "SDK_4_2_0_KNOWN_DIFFERENCES",
     "BridgeDied",
     "BridgeError",
@@ -23,8 +26,10 @@ __all__ = [
     "ReadyInfo",
     "SdkDevice",
     "SdkImplementation",
+    "SdkProfile",
     "SdkStuck",
     "SdkTarget",
     "call_info",
     "default_bridge_dir",
+    "profile_named",
 ]

@@ -1,11 +1,12 @@
-"""The ringcheck adapter for the real CometChat JavaScript SDK, one Node process per device.
+"""The ringcheck adapter for the real CometChat SDKs, one Node process per device.
 
-Each :class:`SdkDevice` is an unmodified ``@cometchat/chat-sdk-javascript`` 4.2.0 instance in its
-own Node 20 process (``sdkbridge/device.js``), so the suite checks what the SDK really does on
-the wire and in its listeners, including its client-side rules (one call at a time, the caller's
-no-answer timer) and its quirks. Operations map one-to-one onto SDK calls; listener callbacks
-come back as :class:`~ringcheck.adapter.ListenerEvent`; ``CometChatException`` becomes
-:class:`~ringcheck.adapter.Refused` with the SDK's code.
+Each :class:`SdkDevice` is an unmodified CometChat chat SDK instance (the package of an
+:class:`~ringcheck.sdk.profiles.SdkProfile`: JavaScript 4.2.0 by default, JavaScript 3.0.13 or
+React Native 4.0.21) in its own Node 20 process (``sdkbridge/device.js``), so the suite checks
+what the SDK really does on the wire and in its listeners, including its client-side rules (one
+call at a time, the caller's no-answer timer) and its quirks. Operations map one-to-one onto SDK
+calls; listener callbacks come back as :class:`~ringcheck.adapter.ListenerEvent`;
+``CometChatException`` becomes :class:`~ringcheck.adapter.Refused` with the SDK's code.
 
 Time: every device's SDK runs on its own fake clock (``sdkbridge/sdkclock.js``), so
 :meth:`SdkImplementation.advance_time` fires a 45 s no-answer timeout in milliseconds. The clocks
@@ -40,6 +41,7 @@ from ..adapter import (
     Refused,
 )
 from .bridge import BridgeError, NodeBridge, PendingRequest, ReadyInfo
+from .profiles import DEFAULT_PROFILE, PROFILES, SdkProfile
 from .target import SdkTarget
 
 log = logging.getLogger(__name__)
@@ -51,20 +53,6 @@ during one round is answered (in real time) before the next round starts."""
 TRANSCRIPT_LIMIT = 5000
 
 AdvanceHook = Callable[[float], None]
-
-SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = {
-    "A call that is still ringing cannot be ended, only cancelled": (
-        "SDK 4.2.0's endCall resolves with its own Call marked 'ended' when the server refuses the PUT "
-        "(ERR_CALL_NOT_STARTED), and clears its active call: the app is never told of the refusal "
-        "(SdkImplementation(surface_hidden_refusals=True) reports the server's refusal instead)"
-    ),
-    "The caller hears a rejection only when every member rejected": (
-        "SDK 4.2.0 tells the caller onOutgoingCallRejected for a group call's 'rejected' event but, unlike "
-        "for a one-to-one call, does not clear its active call or stop its no-answer timer"
-    ),
-}
-"""Scenarios (by name) whose expectation the unmodified SDK cannot meet, and why. Passed as
-:attr:`Capabilities.notes` by default, so a run through the SDK expects them to fail, with the reason."""
 
 
 class MissingBridge(RuntimeError):
@@ -165,6 +153,9 @@ class SdkDevice(Device):
         timeout: float | None = None,
     ) -> CallInfo:
         what = f"initiateCall(Call({receiver_id}, {call_type}, {receiver_type}), timeout={timeout})"
+        profile = self._owner.profile
+        if timeout is not None and not profile.call_timeout:
+            raise BridgeError(f"{self.label}: {what}: {profile.title}'s initiateCall takes no timeout")
         raw = self._call(
             "initiateCall",
             {
@@ -200,6 +191,9 @@ class SdkDevice(Device):
         return None if raw is None else call_info(raw, f"{self.label}: getActiveCall()")
 
     def clear_active_call(self) -> None:
+        profile = self._owner.profile
+        if not profile.clear_active_call:
+            raise BridgeError(f"{self.label}: clearActiveCall(): {profile.title} has no CometChat.clearActiveCall")
         self._call("clearActiveCall", {}, "clearActiveCall()")
 
     def add_call_listener(self, listener_id: str) -> None:
@@ -281,14 +275,13 @@ class _WarmPool:
 
 
 class SdkImplementation(Implementation):
-    """Runs every device through the real CometChat JS SDK in Node."""
-
-    name = "CometChat JavaScript SDK (Node)"
+    """Runs every device through a real CometChat SDK in Node (the profile says which)."""
 
     def __init__(
         self,
         target: SdkTarget,
         *,
+        profile: SdkProfile | None = None,
         advance_server: AdvanceHook | None = None,
         warm_processes: int = 2,
         devices_per_user: int = 4,
@@ -301,11 +294,12 @@ class SdkImplementation(Implementation):
         """SDK 4.2.0's ``endCall`` resolves (with its local Call marked ended) when the server
         refuses the PUT. False reports what the app sees (success, plus a transcript note);
         True raises :class:`Refused` with the server's code, i.e. what happened on the wire."""
+        self.profile = PROFILES[DEFAULT_PROFILE] if profile is None else profile
+        self.name = f"CometChat {self.profile.title} (Node)"
         bridge_dir = target.bridge
-        if not (bridge_dir / "node_modules" / "@cometchat" / "chat-sdk-javascript").is_dir():
+        if not (bridge_dir / "node_modules" / self.profile.package).is_dir():
             raise MissingBridge(
-                f"{bridge_dir / 'node_modules'} has no @cometchat/chat-sdk-javascript: "
-                f"run `npm ci --prefix {bridge_dir}` first"
+                f"{bridge_dir / 'node_modules'} has no {self.profile.package}: run `npm ci --prefix {bridge_dir}` first"
             )
         self.capabilities = Capabilities(
             time_control=advance_server is not None or target.is_loopback,
@@ -313,7 +307,8 @@ class SdkImplementation(Implementation):
             group_calls=True,
             reset=False,
             sign_out=True,
-            notes=dict(SDK_4_2_0_KNOWN_DIFFERENCES if notes is None else notes),
+            notes=dict(self.profile.known_differences if notes is None else notes),
+            not_offered=dict(self.profile.not_offered),
         )
         self._devices: list[SdkDevice] = []
         self._lock = threading.Lock()
@@ -329,7 +324,7 @@ class SdkImplementation(Implementation):
         return NodeBridge(
             f"SDK process #{self._spawned}",
             self.target.bridge,
-            self.target.device_config(),
+            {**self.target.device_config(), "sdkPackage": self.profile.package, "standIns": self.profile.stand_ins},
             node=self.target.node,
             env=self.target.device_env(),
         )
@@ -355,6 +350,12 @@ class SdkImplementation(Implementation):
         bridge = self._pool.take()
         try:
             self.last_ready = bridge.wait_ready(self.target.login_timeout)
+            if self.last_ready.sdk_version != self.profile.version:
+                raise MissingBridge(
+                    f"profile {self.profile.name} wants {self.profile.package} {self.profile.version}, but the "
+                    f"device loaded {self.last_ready.sdk_version} ({self.last_ready.sdk_file}): "
+                    f"run `npm ci --prefix {self.target.bridge}`"
+                )
             device = SdkDevice(self, bridge, uid, label, on_event)
             device.login()
         except BaseException:
@@ -397,9 +398,12 @@ class SdkImplementation(Implementation):
             "process model": f"one Node process per device (the SDK is a singleton), {self._warm} kept warm",
             "time control": "fake SDK timers (@sinonjs/fake-timers), lockstep with the server",
             "sdk processes started": str(self._spawned),
+            "sdk profile": self.profile.name,
         }
+        if self.profile.stand_ins is not None:
+            facts["stand-ins"] = f"sdkbridge/standins/{self.profile.stand_ins}.js"
         if self.last_ready is not None:
-            facts["sdk"] = f"@cometchat/chat-sdk-javascript {self.last_ready.sdk_version}"
+            facts["sdk"] = f"{self.profile.package} {self.last_ready.sdk_version}"
             facts["node"] = self.last_ready.node
         return facts
 

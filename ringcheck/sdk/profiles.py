@@ -1,0 +1,170 @@
+"""The CometChat SDKs the real-SDK adapter can run, one profile each, chosen by ``--ringcheck-sdk``.
+
+Why profiles: the five documents the suite is built from describe three SDKs (JavaScript v4 and
+v3, React Native v4). QA on each wants the same verdicts and to know where its SDK differs, so a
+profile names the npm package to load (all pinned in ``sdkbridge/package-lock.json``), the
+stand-ins it needs in Node, and the scenarios where the unmodified SDK is known to behave
+otherwise: those run as strict expected failures, so a fixed SDK (or a changed scenario) shows up
+as an unexpected pass. Capabilities an SDK does not have are listed as not offered and skipped.
+
+This module imports nothing heavy: :mod:`ringcheck.settings` validates the choice with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+DEFAULT_PROFILE = "js-4.2.0"
+
+SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
+    {
+        "A call that is still ringing cannot be ended, only cancelled": (
+            "SDK 4.2.0's endCall resolves with its own Call marked 'ended' when the server refuses the PUT "
+            "(ERR_CALL_NOT_STARTED), and clears its active call: the app is never told of the refusal "
+            "(SdkImplementation(surface_hidden_refusals=True) reports the server's refusal instead)"
+        ),
+        "The caller hears a rejection only when every member rejected": (
+            "SDK 4.2.0 tells the caller onOutgoingCallRejected for a group call's 'rejected' event but, unlike "
+            "for a one-to-one call, does not clear its active call or stop its no-answer timer"
+        ),
+    }
+)
+"""Scenarios (by name) whose expectation SDK 4.2.0 cannot meet, and why."""
+
+_NO_TIMEOUT_3_0_13 = (
+    "SDK 3.0.13's initiateCall(call) takes no timeout: the caller's no-answer timer is fixed at 45 s "
+    "(CallController.CALL_NO_ANSWER_INTERVAL = 45e3)"
+)
+_NO_CLEAR_ACTIVE_CALL_3_0_13 = (
+    "SDK 3.0.13 has no CometChat.clearActiveCall(), the step the v4 documents give after endCall; "
+    "its endCall clears the active call itself"
+)
+
+SDK_3_0_13_NOT_OFFERED: Mapping[str, str] = MappingProxyType(
+    {
+        "Alex chooses a longer timeout": _NO_TIMEOUT_3_0_13,
+        "Alex chooses a shorter timeout": _NO_TIMEOUT_3_0_13,
+        "A timeout of <timeout> seconds means the usual 45 seconds": _NO_TIMEOUT_3_0_13,
+        "A timeout is counted in whole seconds": _NO_TIMEOUT_3_0_13,
+        "A group call with a longer timeout rings until it is up": _NO_TIMEOUT_3_0_13,
+        "After the call ends neither of them has an active call": _NO_CLEAR_ACTIVE_CALL_3_0_13,
+        "The next call after an ended one works: <a call>": _NO_CLEAR_ACTIVE_CALL_3_0_13,
+    }
+)
+"""Scenarios that need an SDK 3.0.13 API which does not exist: skipped with the reason."""
+
+SDK_3_0_13_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
+    {
+        "An accepted call never times out later": (
+            "SDK 3.0.13 does not stop the caller's no-answer timer when the call is accepted (its 'ongoing' "
+            "case only calls onOutgoingCallAccepted; 4.2.0 also calls CallController.clearTimer()): 45 s after "
+            'initiating, the caller sends PUT /calls/{sid} {"status":"unanswered"} for the ongoing call '
+            "(refused, ERR_CALL_ONGOING_TO_INVALID) and clears its active call anyway (startCallTimer ends the "
+            "session on success and on failure)"
+        ),
+        "The caller hears a rejection only when every member rejected": (
+            "as in 4.2.0: for a group call's 'rejected' event SDK 3.0.13 calls the initiator's "
+            "onOutgoingCallRejected but, unlike for a one-to-one call, does not end its active call or stop its "
+            "no-answer timer"
+        ),
+        "A call that is still ringing cannot be ended, only cancelled": (
+            "as in 4.2.0: SDK 3.0.13's endCall, when the server refuses the PUT (ERR_CALL_NOT_STARTED), resolves "
+            "with its own Call set to 'ended' and clears its active call, so the app is never told of the refusal"
+        ),
+    }
+)
+"""Scenarios whose expectation SDK 3.0.13 cannot meet, and why (wire traffic and code path)."""
+
+SDK_RN_4_0_21_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
+    {
+        "Bob cannot accept a second call while he is in one": (
+            "React Native SDK 4.0.21 refuses acceptCall during a call with OTHER_CALL_ONGOING ('There is already "
+            "a call in progress', its CALL_ERROR.CANNOT_ACCEPT_CALL) where SPEC and 4.2.0 say CALL_IN_PROGRESS; "
+            "like 4.2.0 it sends nothing"
+        ),
+        "Only the caller can cancel a call": (
+            "React Native SDK 4.0.21's cancelCall (rejectCall with 'cancelled') only acts on its own active call "
+            "that this user started; for anyone else it sends nothing and its promise never settles (no else "
+            "branch), so the callee is never refused: the bridge reports it stuck"
+        ),
+        "The caller hears a rejection only when every member rejected": (
+            "as in 4.2.0: for a group call's 'rejected' event React Native SDK 4.0.21 calls the initiator's "
+            "onOutgoingCallRejected but, unlike for a one-to-one call, does not end its active call or stop its "
+            "no-answer timer"
+        ),
+        "A call that is still ringing cannot be ended, only cancelled": (
+            "as in 4.2.0: React Native SDK 4.0.21's endCall, when the server refuses the PUT "
+            "(ERR_CALL_NOT_STARTED), resolves with its own Call set to 'ended' and clears its active call"
+        ),
+    }
+)
+"""Scenarios whose expectation React Native SDK 4.0.21 cannot meet, and why."""
+
+
+@dataclass(frozen=True)
+class SdkProfile:
+    """One SDK the bridge can load: which package, with what, and how it is known to differ."""
+
+    name: str
+    """The value of ``--ringcheck-sdk``."""
+    title: str
+    """How reports and the compatibility table name it."""
+    package: str
+    """The npm package ``sdkbridge/loader.js`` loads (installed from sdkbridge's lockfile)."""
+    version: str
+    """The version pinned in ``sdkbridge/package.json``; checked against what the process loaded."""
+    stand_ins: str | None = None
+    """Stand-ins handed to the bundle for modules Node lacks (``sdkbridge/standins/<name>.js``)."""
+    call_timeout: bool = True
+    """``initiateCall(call, timeout)`` takes a timeout; without it the adapter refuses to pass one
+    rather than let the SDK ignore it silently."""
+    clear_active_call: bool = True
+    """The SDK has ``CometChat.clearActiveCall()``."""
+    known_differences: Mapping[str, str] = field(default_factory=dict)
+    """Scenario name (or tag) -> how this SDK differs: a strict expected failure."""
+    not_offered: Mapping[str, str] = field(default_factory=dict)
+    """Scenario name (or tag) -> the capability this SDK lacks: skipped with that reason."""
+
+
+PROFILES: Mapping[str, SdkProfile] = MappingProxyType(
+    {
+        profile.name: profile
+        for profile in (
+            SdkProfile(
+                name="js-4.2.0",
+                title="JavaScript SDK 4.2.0",
+                package="@cometchat/chat-sdk-javascript",
+                version="4.2.0",
+                known_differences=SDK_4_2_0_KNOWN_DIFFERENCES,
+            ),
+            SdkProfile(
+                name="js-3.0.13",
+                title="JavaScript SDK 3.0.13 (@cometchat-pro/chat)",
+                package="@cometchat-pro/chat",
+                version="3.0.13",
+                call_timeout=False,
+                clear_active_call=False,
+                known_differences=SDK_3_0_13_KNOWN_DIFFERENCES,
+                not_offered=SDK_3_0_13_NOT_OFFERED,
+            ),
+            SdkProfile(
+                name="rn-4.0.21",
+                title="React Native SDK 4.0.21",
+                package="@cometchat/chat-sdk-react-native",
+                version="4.0.21",
+                stand_ins="react-native",
+                known_differences=SDK_RN_4_0_21_KNOWN_DIFFERENCES,
+            ),
+        )
+    }
+)
+
+
+def profile_named(name: str) -> SdkProfile:
+    """The profile for ``--ringcheck-sdk name``; a ValueError that lists the choices otherwise."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"--ringcheck-sdk must be one of {', '.join(PROFILES)}, not {name!r}") from None

@@ -1,0 +1,198 @@
+"""docs/compatibility.md: every behaviour (scenario) by CometChat SDK, from the profiles' runs.
+
+    tox -e sdk,sdk-js3,sdk-rn,browser  # each writes reports/compat/<column>.xml (JUnit XML)
+    python tools/compat_table.py       # writes docs/compatibility.md from them
+    python tools/compat_table.py --check   # exit 1 if the docs' table is not what the runs say
+
+Why from the runs and not from the profiles' mappings alone: a known difference is a strict
+expected failure, so a scenario only shows as "differs" if the SDK really failed it in that run
+(an SDK that got fixed would have failed the run as an unexpected pass). The reasons come from
+the JUnit properties the ringcheck plugin records (``differs`` / ``not offered``), the names from
+``feature`` / ``scenario``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from ringcheck.sdk.profiles import PROFILES  # noqa: E402 - needs the repository on the path
+
+RESULTS = REPO / "reports" / "compat"
+OUT = REPO / "docs" / "compatibility.md"
+TOX_ENV = {"js-4.2.0": "sdk", "js-3.0.13": "sdk-js3", "rn-4.0.21": "sdk-rn", "browser": "browser"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    """The run's file is reports/compat/<name>.xml."""
+    title: str
+
+
+COLUMNS = (
+    *(Column(p.name, p.title) for p in PROFILES.values()),
+    Column("browser", "JavaScript SDK 4.2.0 in headless Chromium"),
+)
+
+PASS, DIFFERS, NOT_OFFERED, FAILS = "pass", "differs", "not offered", "FAILS"
+
+
+@dataclass
+class Cell:
+    """One scenario in one profile's run; an outline has one outcome per example."""
+
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+    """(outcome, reason) per test case."""
+
+
+@dataclass
+class Row:
+    feature: str
+    scenario: str
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+def outcome_of(case: ET.Element) -> tuple[str, str]:
+    props = {p.get("name"): p.get("value") or "" for p in case.iter("property")}
+    if case.find("failure") is not None or case.find("error") is not None:
+        element = case.find("failure")
+        if element is None:
+            element = case.find("error")
+        assert element is not None
+        return FAILS, (element.get("message") or "").splitlines()[0][:200] if element.get("message") else ""
+    skipped = case.find("skipped")
+    if skipped is None:
+        return PASS, ""
+    if skipped.get("type") == "pytest.xfail":
+        return DIFFERS, props.get("differs") or skipped.get("message") or ""
+    return NOT_OFFERED, props.get("not offered") or skipped.get("message") or ""
+
+
+def read_runs(results: Path) -> tuple[list[Row], list[str]]:
+    """Rows in the order the suite ran them; the profiles that were read."""
+    rows: dict[tuple[str, str], Row] = {}
+    missing = [c.name for c in COLUMNS if not (results / f"{c.name}.xml").is_file()]
+    if missing:
+        envs = ",".join(TOX_ENV.get(name, name) for name in missing)
+        raise SystemExit(f"compat_table: no results for {', '.join(missing)} in {results}: run `tox -e {envs}` first")
+    for name in (c.name for c in COLUMNS):
+        root = ET.parse(results / f"{name}.xml").getroot()
+        for case in root.iter("testcase"):
+            props = {p.get("name"): p.get("value") or "" for p in case.iter("property")}
+            if "scenario" not in props:
+                continue  # not a Gherkin scenario
+            key = (props.get("feature", ""), props["scenario"])
+            row = rows.setdefault(key, Row(*key))
+            row.cells.setdefault(name, Cell()).outcomes.append(outcome_of(case))
+    return list(rows.values()), [c.name for c in COLUMNS]
+
+
+class Notes:
+    """Footnotes, numbered in order of first use; the same text gets the same number."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def number(self, text: str) -> int:
+        if text not in self.texts:
+            self.texts.append(text)
+        return self.texts.index(text) + 1
+
+
+def cell_text(cell: Cell | None, column: Column, notes: Notes) -> str:
+    if cell is None:
+        return "not run"
+    parts = []
+    kinds = sorted({o for o, _ in cell.outcomes}, key=[PASS, DIFFERS, NOT_OFFERED, FAILS].index)
+    for kind in kinds:
+        reasons = sorted({r for o, r in cell.outcomes if o == kind and r})
+        count = sum(1 for o, _ in cell.outcomes if o == kind)
+        share = f" ({count} of {len(cell.outcomes)})" if len(kinds) > 1 else ""
+        refs = "".join(f" [{notes.number(f'{column.title}: {reason}')}]" for reason in reasons)
+        parts.append(f"{kind}{share}{refs}")
+    return ", ".join(parts)
+
+
+def render(rows: list[Row], profiles: list[str]) -> str:
+    notes = Notes()
+    chosen = [c for c in COLUMNS if c.name in profiles]
+    lines = [
+        "# Compatibility: each behaviour by CometChat SDK",
+        "",
+        "<!-- Generated by `python tools/compat_table.py` from the JUnit XML of `tox -e sdk,sdk-js3,sdk-rn,browser`; "
+        "do not edit by hand. -->",
+        "",
+        "Every scenario of the feature files, run with every device a real, unmodified CometChat SDK in Node "
+        "against the embedded mock server (`pytest steps --ringcheck-adapter=sdk --ringcheck-sdk <profile>`), "
+        "and with every device a page in headless Chromium (`pytest steps --ringcheck-adapter=browser`).",
+        "",
+        "- **pass**: the SDK does what the scenario (and SPEC) says.",
+        "- **differs**: the SDK behaves otherwise, as recorded in its profile's known differences "
+        "(`ringcheck/sdk/profiles.py`); the scenario runs as a strict expected failure, so if the SDK changes, "
+        "the run fails until the note goes. The note says what the SDK does, from the wire and its code.",
+        "- **not offered**: the SDK has no API for what the scenario needs (or, in the browser, ringcheck has no "
+        "control of the page's clock for the 45 s scenarios); skipped.",
+        "- **FAILS**: an unexpected failure in the run this table was made from.",
+        "",
+        "| feature | scenario | " + " | ".join(f"{c.title} (`{c.name}`)" for c in chosen) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in chosen) + " |",
+    ]
+    totals = {name: {PASS: 0, DIFFERS: 0, NOT_OFFERED: 0, FAILS: 0} for name in profiles}
+    for row in rows:
+        cells = [cell_text(row.cells.get(p.name), p, notes) for p in chosen]
+        lines.append(f"| {row.feature} | {row.scenario} | " + " | ".join(cells) + " |")
+        for name in profiles:
+            for outcome, _ in row.cells.get(name, Cell()).outcomes:
+                totals[name][outcome] += 1
+    lines.append(
+        "| **test cases** | | "
+        + " | ".join(", ".join(f"{n} {k}" for k, n in totals[name].items() if n or k == PASS) for name in profiles)
+        + " |"
+    )
+    lines += ["", "## Notes", ""]
+    lines += [f"{i}. {text}" for i, text in enumerate(notes.texts, 1)]
+    lines += [
+        "",
+        "The React Native SDK runs with small stand-ins for `react-native`, `react`, its async storage and "
+        "the calls (media) package; see [sdkbridge/README.md](../sdkbridge/README.md#react-native-stand-ins). "
+        "The browser column is `tox -e browser`: the same SDK as `js-4.2.0`, from a page on its own loopback "
+        "origin (CORS), so it has the same known differences.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of <profile>.xml (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=OUT, help="the Markdown file (default: %(default)s)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if --out is not what the results say")
+    mode.add_argument("--write", action="store_true", help="write --out (the default)")
+    args = parser.parse_args(argv)
+    text = render(*read_runs(args.results))
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        if current != text:
+            print(
+                f"compat_table: {args.out} is not what the runs in {args.results} say: "
+                "run `python tools/compat_table.py` and commit it",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"compat_table: {args.out} matches the runs")
+        return 0
+    args.out.write_text(text, encoding="utf-8")
+    print(f"compat_table: wrote {args.out} ({len(text.splitlines())} lines)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
