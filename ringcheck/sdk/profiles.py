@@ -47,7 +47,7 @@ SDK_3_0_13_NOT_OFFERED: Mapping[str, str] = MappingProxyType(
         "Alex chooses a longer timeout": _NO_TIMEOUT_3_0_13,
         "Alex chooses a shorter timeout": _NO_TIMEOUT_3_0_13,
         "A timeout of <timeout> seconds means the usual 45 seconds": _NO_TIMEOUT_3_0_13,
-        "A timeout is counted in whole seconds": _NO_TIMEOUT_3_0_13,
+        "A timeout of <timeout> seconds is counted in whole seconds": _NO_TIMEOUT_3_0_13,
         "A group call with a longer timeout rings until it is up": _NO_TIMEOUT_3_0_13,
         "After the call ends neither of them has an active call": _NO_CLEAR_ACTIVE_CALL_3_0_13,
         "The next call after an ended one works: <a call>": _NO_CLEAR_ACTIVE_CALL_3_0_13,
