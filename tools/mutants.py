@@ -251,8 +251,8 @@ MUTANTS = [
         "mockserver/service.py",
         "frame_json = wire.encoded_frame(self.app_id, outcome.origin, message, message_json)",
         "frame_json = wire.encoded_frame(self.app_id, outcome.origin, message, message_json.replace("
-        "outcome.call.session_id.encode(), b'v1.bogus') if outcome.view.status in (Status.CANCELLED, Status.UNANSWERED) "
-        "else message_json)",
+        "outcome.call.session_id.encode(), b'v1.bogus') "
+        "if outcome.view.status in (Status.CANCELLED, Status.UNANSWERED) else message_json)",
         (
             "test_cancelling_stops_the_call_ringing_on_every_device_bob_is_signed_in_on",
             "test_a_call_nobody_answers_stops_ringing_on_every_device_bob_is_signed_in_on",
