@@ -27,3 +27,12 @@ Feature: Rejecting a call
     Then Alex is told that Bob rejected the call
     When Alex starts a video call to Bob
     Then Bob is told of an incoming call from Alex
+
+  @behaviour:session-id-unique
+  Scenario: Every call Alex makes has a session of its own
+    When Alex starts an audio call to Bob
+    And Bob rejects the call
+    Then Alex is told that Bob rejected the call
+    When Alex starts a video call to Bob
+    Then Bob is told of an incoming call from Alex
+    And each of Alex's calls has a session of its own

@@ -198,6 +198,16 @@ def winner_told_nothing_more(scene: Scene) -> None:
     scene.expect_nothing_more([scene.device_of(winner.who) for winner in winners])
 
 
+@then(parsers.re(rf"each of (?P<who>{NAME})'s calls has a session of its own"))
+def sessions_of_their_own(scene: Scene, who: str) -> None:
+    person = scene.person(who)
+    started = [known.call.session_id for known in person.known_calls() if known.call.initiator == person.uid]
+    if len(started) < 2 or len(set(started)) != len(started):
+        raise AssertionError(
+            f"each of {who}'s calls should have a session id of its own; they had: {', '.join(started)}"
+        )
+
+
 def _describe(call: CallInfo | None) -> str:
     return "no active call" if call is None else f"the active call {call}"
 
