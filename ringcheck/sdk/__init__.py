@@ -10,11 +10,10 @@ SDK does on the wire.
 """
 
 from .bridge import BridgeDied, BridgeError, BridgeTimeout, NodeBridge, ReadyInfo, SdkStuck
-from .implementation import SDK_4_2_0_KNOWN_DIFFERENCES, MissingBridge, SdkDevice, SdkImplementation, call_info
+from .implementation import MissingBridge, SdkDevice, SdkImplementation, call_info
 from .target import SdkTarget, default_bridge_dir
 
 __all__ = [
-    "SDK_4_2_0_KNOWN_DIFFERENCES",
     "BridgeDied",
     "BridgeError",
     "BridgeTimeout",

@@ -52,20 +52,6 @@ TRANSCRIPT_LIMIT = 5000
 
 AdvanceHook = Callable[[float], None]
 
-SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = {
-    "A call that is still ringing cannot be ended, only cancelled": (
-        "SDK 4.2.0's endCall resolves with its own Call marked 'ended' when the server refuses the PUT "
-        "(ERR_CALL_NOT_STARTED), and clears its active call: the app is never told of the refusal "
-        "(SdkImplementation(surface_hidden_refusals=True) reports the server's refusal instead)"
-    ),
-    "The caller hears a rejection only when every member rejected": (
-        "SDK 4.2.0 tells the caller onOutgoingCallRejected for a group call's 'rejected' event but, unlike "
-        "for a one-to-one call, does not clear its active call or stop its no-answer timer"
-    ),
-}
-"""Scenarios (by name) whose expectation the unmodified SDK cannot meet, and why. Passed as
-:attr:`Capabilities.notes` by default, so a run through the SDK expects them to fail, with the reason."""
-
 
 class MissingBridge(RuntimeError):
     """``sdkbridge/node_modules`` is absent: the SDK has not been installed."""
@@ -313,7 +299,7 @@ class SdkImplementation(Implementation):
             group_calls=True,
             reset=False,
             sign_out=True,
-            notes=dict(SDK_4_2_0_KNOWN_DIFFERENCES if notes is None else notes),
+            notes=dict(notes or {}),
         )
         self._devices: list[SdkDevice] = []
         self._lock = threading.Lock()
