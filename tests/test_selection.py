@@ -14,7 +14,6 @@ from .limited import LACKING
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
-STEPS = '["ringcheck.plugin", "steps.calling", "steps.outcomes", "steps.people", "steps.time"]'
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         f"[pytest]\nbdd_features_base_dir = {FEATURES}\naddopts = -p no:allure_pytest\n"
         "asyncio_default_fixture_loop_scope = function\n"
     )
-    pytester.makeconftest(f"pytest_plugins = {STEPS}\n")
+    # The plugin and the steps come from ringcheck's pytest11 entry point, as in a user's project.
     pytester.makepyfile(test_suite="from pytest_bdd import scenarios\n\nscenarios('.')\n")
     return pytester
 
