@@ -8,7 +8,7 @@ TOX := $(TOOLS)/bin/tox
 
 $(TOX):
 	python3 -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "tox>=4.20" "tox-uv>=1.11"
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "tox==4.67.15" "tox-uv==1.37.1"
 
 suite: $(TOX)
 	$(TOX) run -e suite

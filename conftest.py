@@ -1,3 +1,4 @@
-"""Loads the ringcheck plugin and the step definitions for every pytest run in this repository."""
+"""The ringcheck plugin and the step definitions come from the installed ``pytest11`` entry point
+(ringcheck/pytest_entry.py); pytester is for the plugin's own tests."""
 
-pytest_plugins = ["ringcheck.plugin", "steps.calling", "steps.outcomes", "steps.people", "steps.time"]
+pytest_plugins = ["pytester"]

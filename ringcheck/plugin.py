@@ -8,6 +8,7 @@ it (with the reason) when the implementation lacks that capability.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import fields
@@ -19,9 +20,11 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from . import allure_results, catalogue, diagram, report
-from .adapter import Capabilities, Implementation
+from . import allure_results, catalogue, diagram, expectations, preflight, report, selection
+from .adapter import Implementation
+from .expectations import Expectation
 from .scene import Scene
+from .selection import NEEDS
 from .settings import Settings
 from .targets import Target, build
 from .timeline import build as build_timeline
@@ -30,17 +33,16 @@ SETTINGS = pytest.StashKey[Settings]()
 KEYED_TAGS = {"doc": "section", "needs": "capability", "behaviour": "id"}
 """Tag keys that become markers with a keyword argument: ``@doc:x`` is ``doc(section="x")``."""
 SUMMARY = pytest.StashKey[str]()
-
-NEEDS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
-    "time-control": (lambda c: c.time_control, "control of time (moving every clock of the flow)"),
-    "two-devices": (lambda c: c.devices_per_user >= 2, "a user signed in on two devices at once"),
-    "group-calls": (lambda c: c.group_calls, "group calls"),
-    "sign-out": (lambda c: c.sign_out, "signing out while the device stays open"),
-    "status-updates": (
-        lambda c: c.status_updates,
-        "sending a status of the test's choosing (an SDK sends only the statuses of its own operations)",
-    ),
-}
+TARGET = pytest.StashKey[Target]()
+ALL_SCENARIOS = pytest.StashKey[list[str]]()
+"""Every scenario collected, before ``-k``/``-m`` deselect some: what an expectation may name."""
+SELECTION = pytest.StashKey[list[str]]()
+EXPECTATIONS = pytest.StashKey[tuple[Path | None, list[Expectation]]]()
+FAILURES = pytest.StashKey[dict[str, str]]()
+"""With --ringcheck-update-expectations: each failing scenario and the first line of its failure."""
+SCENARIO_ID = pytest.StashKey[str]()
+ENV_EXPECTATIONS = "RINGCHECK_EXPECTATIONS"
+__all__ = ["NEEDS"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +64,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 default=None,
                 help=f"{meta['help']} [env {meta['env']}; default {f.default!r}]",
             )
+    group.addoption(
+        "--ringcheck-expectations",
+        dest="ringcheck_expectations",
+        default=None,
+        metavar="FILE",
+        help="TOML file of the scenarios the implementation is known to fail, with reasons "
+        f"[env {ENV_EXPECTATIONS}; default: the built-in adapter's own, if any]",
+    )
+    group.addoption(
+        "--ringcheck-update-expectations",
+        dest="ringcheck_update_expectations",
+        action="store_true",
+        default=False,
+        help="run without expectations and write the expectations file from the scenarios that fail",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,9 +90,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "feature(file): the feature file a scenario comes from, without .feature")
     options = {f.name: config.getoption(f"ringcheck_{f.name}") for f in fields(Settings)}
     try:
-        config.stash[SETTINGS] = Settings.from_sources(options)
+        preflight.check_environment(os.environ)
+        settings = Settings.from_sources(options)
+        preflight.check_cast(settings)
     except ValueError as exc:
         raise pytest.UsageError(f"ringcheck: {exc}") from None
+    config.stash[SETTINGS] = settings
+    config.stash[FAILURES] = {}
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash[SETTINGS]
+    path = _expectations_path(config)
+    return [
+        f"ringcheck: adapter {settings.adapter}, server {settings.server}, expectations {path or 'none'} "
+        "(the selection follows collection)"
+    ]
+
+
+def _expectations_path(config: pytest.Config) -> Path | None:
+    given = config.getoption("ringcheck_expectations") or os.environ.get(ENV_EXPECTATIONS)
+    if given:
+        return Path(given)
+    settings = config.stash[SETTINGS]
+    return expectations.default_for(settings.adapter, settings.sdk)
+
+
+def _update_mode(config: pytest.Config) -> bool:
+    return bool(config.getoption("ringcheck_update_expectations"))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -96,8 +138,18 @@ def _scenario_of(item: pytest.Item) -> ScenarioTemplate | None:
     return None if function is None else scenario_wrapper_template_registry.get(function)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each scenario with its feature file, so ``-m "feature(file='cancel')"`` selects one file."""
+def scenario_id(item: pytest.Item, template: ScenarioTemplate) -> str:
+    """``<feature>/<scenario name>``, and ``[<example id>]`` for one example of an outline."""
+    callspec = getattr(item, "callspec", None)
+    example = f"[{callspec.id}]" if callspec is not None else ""
+    return f"{Path(template.feature.filename).stem}/{template.name}{example}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each scenario with its feature file, so ``-m "feature(file='cancel')"`` selects one file
+    (before -k and -m deselect, which is also when every scenario's id is known)."""
+    ids = []
     for item in items:
         template = _scenario_of(item)
         if template is not None:
@@ -105,6 +157,77 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # In the JUnit XML too, so tools/compat_table.py can name the behaviour, not the test function.
             item.user_properties.append(("feature", template.feature.name))
             item.user_properties.append(("scenario", template.name))
+            item.stash[SCENARIO_ID] = scenario_id(item, template)
+            ids.append(item.stash[SCENARIO_ID])
+    config.stash[ALL_SCENARIOS] = ids
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Set up the target and decide the selection once, so a set-up mistake is one message, not a
+    failure per scenario, and the run says what it is about to check before it checks it."""
+    config = session.config
+    scenarios = [(item, t) for item in session.items if (t := _scenario_of(item)) is not None]
+    if not scenarios:
+        return
+    settings = config.stash[SETTINGS]
+    update = _update_mode(config)
+    path = _expectations_path(config)
+    entries: list[Expectation] = []
+    if path is not None and not update:
+        try:
+            entries = expectations.load(path)
+        except expectations.ExpectationsError as exc:
+            raise pytest.UsageError(f"ringcheck: {exc}") from None
+        known: list[str] = config.stash.get(ALL_SCENARIOS, [])
+        stale = expectations.stale(entries, known)
+        if stale:
+            raise pytest.UsageError(
+                f"ringcheck: expectations file {path}: " + "; ".join(stale) + " (fix or remove the entry)"
+            )
+    config.stash[EXPECTATIONS] = (path, entries)
+    try:
+        target = build(settings)
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"ringcheck could not set up what the suite runs against (adapter {settings.adapter!r}, "
+            f"server {settings.server!r}): {exc}"
+        ) from None
+    config.stash[TARGET] = target
+    implementation = target.implementation
+    choices = []
+    try:
+        for item, template in scenarios:
+            needs = [str(mark.kwargs["capability"]) for mark in item.iter_markers("needs")]
+            keys = (template.name, *sorted(template.tags), *sorted(template.feature.tags))
+            choice = selection.choose(implementation, item.stash[SCENARIO_ID], needs, keys, [] if update else entries)
+            if choice.skip:
+                item.add_marker(pytest.mark.skip(reason=choice.skip))
+                # In the JUnit XML too: tools/compat_table.py reads why.
+                item.user_properties.append(("not offered", choice.why))
+            elif choice.xfail and not update:
+                item.add_marker(pytest.mark.xfail(reason=choice.xfail, strict=True))
+                item.user_properties.append(("differs", choice.why))
+            choices.append(choice)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ringcheck: {exc}") from None
+    shown = f"{path} ({len(entries)} expected failures)" if path and not update else "none"
+    if update:
+        shown = f"none (--ringcheck-update-expectations: failures will be written to {_update_target(config)})"
+    where = ", ".join(f"{k} {v}" for k, v in implementation.describe().items() if k != "implementation")
+    lines = selection.summary(implementation, f"adapter {settings.adapter}; {where}", choices, shown)
+    config.stash[SELECTION] = lines
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(f"ringcheck {line}")
+
+
+def _update_target(config: pytest.Config) -> Path:
+    path = _expectations_path(config)
+    if path is None or path.is_relative_to(expectations.PACKAGED):
+        return Path("ringcheck-expectations.toml")
+    return path
 
 
 @pytest.hookimpl(trylast=True)
@@ -126,24 +249,28 @@ def ringcheck_settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def ringcheck_target(ringcheck_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Target]:
-    target = build(ringcheck_settings)
-    try:
-        yield target
-    finally:
-        try:
-            alluredir = pytestconfig.getoption("allure_report_dir", default=None)
-            if alluredir:
-                # Written at the end, when the target knows everything it ran (e.g. the SDK's version).
-                facts = {
-                    **target.implementation.describe(),
-                    "adapter": ringcheck_settings.adapter,
-                    "python": platform.python_version(),
-                    **{package: _version(package) for package in ("ringcheck", "pytest", "pytest-bdd", "aiohttp")},
-                }
-                report.write_environment(Path(alluredir), facts)
-        finally:
-            target.close()
+def ringcheck_target(pytestconfig: pytest.Config) -> Target:
+    """Built when collection finished (see :func:`pytest_collection_finish`), closed when the session ends."""
+    if TARGET not in pytestconfig.stash:
+        pytestconfig.stash[TARGET] = build(pytestconfig.stash[SETTINGS])
+    return pytestconfig.stash[TARGET]
+
+
+def _write_environment(config: pytest.Config, target: Target) -> None:
+    alluredir = config.getoption("allure_report_dir", default=None)
+    if not alluredir:
+        return
+    # Written at the end, when the target knows everything it ran (e.g. the SDK's version).
+    facts = {
+        **target.implementation.describe(),
+        "adapter": config.stash[SETTINGS].adapter,
+        "python": platform.python_version(),
+        **{package: _version(package) for package in ("ringcheck", "pytest", "pytest-bdd", "aiohttp")},
+    }
+    lines: list[str] = config.stash.get(SELECTION, [])
+    for number, line in enumerate(lines, 1):
+        facts[f"selection {number:02d}"] = line.strip()
+    report.write_environment(Path(alluredir), facts)
 
 
 def _version(package: str) -> str:
@@ -162,36 +289,12 @@ def implementation(ringcheck_target: Target) -> Implementation:
 def scene(
     implementation: Implementation, ringcheck_settings: Settings, request: pytest.FixtureRequest
 ) -> Iterator[Scene]:
-    _apply_capabilities(implementation, request)
     implementation.reset()
     scene = Scene(implementation, ringcheck_settings)
     try:
         yield scene
     finally:
         scene.close()
-
-
-def _apply_capabilities(implementation: Implementation, request: pytest.FixtureRequest) -> None:
-    """Skip what the implementation cannot do; expect a failure where it is known to differ."""
-    capabilities = implementation.capabilities
-    template = _scenario_of(request.node)
-    if template is not None:
-        for key in (template.name, *sorted(template.tags), *sorted(template.feature.tags)):
-            if key in capabilities.not_offered:
-                request.node.user_properties.append(("not offered", capabilities.not_offered[key]))
-                pytest.skip(f"{implementation.name} does not offer this: {capabilities.not_offered[key]}")
-            if key in capabilities.notes:
-                request.node.user_properties.append(("differs", capabilities.notes[key]))
-                reason = f"known difference of {implementation.name}: {capabilities.notes[key]}"
-                request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-    for mark in request.node.iter_markers("needs"):
-        need = str(mark.kwargs["capability"])
-        if need not in NEEDS:
-            raise pytest.UsageError(f"unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
-        offers, what = NEEDS[need]
-        if not offers(capabilities):
-            request.node.user_properties.append(("not offered", f"needs {need}, which this implementation lacks"))
-            pytest.skip(f"{implementation.name} does not offer {need}: {what}")
 
 
 @pytest.hookimpl(trylast=True)
@@ -224,6 +327,9 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Feature, 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     result: pytest.TestReport = outcome.get_result()
+    if result.failed and SCENARIO_ID in item.stash and _update_mode(item.config):
+        first = str(call.excinfo.value).strip().splitlines()[0] if call.excinfo is not None else "failed"
+        item.config.stash[FAILURES].setdefault(item.stash[SCENARIO_ID], first[:300])
     if result.when == "call" and result.failed and SUMMARY in item.stash:
         result.sections.append(("ringcheck", item.stash[SUMMARY]))
         if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
@@ -233,7 +339,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Known differences are not "skipped": they ran and differed (see :mod:`ringcheck.allure_results`)."""
-    alluredir = session.config.getoption("allure_report_dir", default=None)
+    """Record the target and selection, write updated expectations, close the target; known
+    differences are not "skipped": they ran and differed (see :mod:`ringcheck.allure_results`)."""
+    config = session.config
+    target = config.stash.get(TARGET, None)
+    if target is not None:
+        try:
+            _write_environment(config, target)
+            if _update_mode(config):
+                _write_expectations(config, target.implementation)
+        finally:
+            del config.stash[TARGET]
+            target.close()
+    alluredir = config.getoption("allure_report_dir", default=None)
     if alluredir and Path(alluredir).is_dir():
         allure_results.rewrite(Path(alluredir))
+
+
+def _write_expectations(config: pytest.Config, implementation: Implementation) -> None:
+    """Keep the reasons already written for scenarios that still fail; the rest get their failure's first line."""
+    path = _expectations_path(config)
+    old: list[Expectation] = []
+    if path is not None and path.is_file():
+        try:
+            old = expectations.load(path)
+        except expectations.ExpectationsError:
+            old = []
+    entries = {}
+    for scenario, first_line in config.stash[FAILURES].items():
+        known = expectations.reason_for(old, scenario)
+        entries[scenario] = known or Expectation(scenario, f"TODO: say why; it failed with: {first_line}")
+    destination = _update_target(config)
+    destination.write_text(expectations.dump(implementation.name, entries), encoding="utf-8")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"ringcheck wrote {len(entries)} expected failures to {destination}")

@@ -65,6 +65,13 @@ def wire_entries(journal: Sequence[JournalEntry]) -> list[WireEntry]:
     return found
 
 
+PROBE_SECONDS = 5.0
+
+
+class ServerUnreachable(RuntimeError):
+    """The server named by the settings does not answer; the message says what to change."""
+
+
 class ServerHandle(abc.ABC):
     endpoint: Endpoint
     ca_file: Path | None = None
@@ -144,6 +151,23 @@ class RemoteServer(ServerHandle):
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
+        await self._probe()
+
+    async def _probe(self) -> None:
+        """Any HTTP answer will do: a server nobody listens on fails the run once, here, with the fix."""
+        assert self._http is not None
+        url = self.endpoint.base_url
+        try:
+            async with self._http.get(
+                url, ssl=self.endpoint.ssl_context or True, timeout=aiohttp.ClientTimeout(total=PROBE_SECONDS)
+            ):
+                pass
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._http.close()
+            raise ServerUnreachable(
+                f"nothing answers at {url} ({type(exc).__name__}: {exc or 'no answer'} within {PROBE_SECONDS:g} s): "
+                "start your server there, or point --ringcheck-server at it ('embedded' runs the bundled mock)"
+            ) from exc
 
     async def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         assert self._http is not None

@@ -5,11 +5,15 @@ adapters, a server (the embedded mock or one already running at a URL).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
+import importlib.metadata
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from .adapter import Implementation
 from .loopthread import LoopThread
@@ -100,26 +104,67 @@ def _sdk(settings: Settings, loop: LoopThread) -> Target:
 def _browser(settings: Settings, loop: LoopThread) -> Target:
     """Each device a page in headless Chromium running the JS SDK 4.2.0, against a server over TLS."""
     from .browser import BrowserImplementation, BrowserTarget
-    from .sdk import PROFILES
 
     server = server_for(settings, tls=True)
     loop.run(server.start(), what="starting the server")
     endpoint = server.endpoint
     target = BrowserTarget.for_base_url(endpoint.base_url, endpoint.app_id, endpoint.api_key)
     # The same SDK as the js-4.2.0 profile, so the same known differences.
-    implementation = BrowserImplementation(target, loop=loop, notes=PROFILES["js-4.2.0"].known_differences)
+    implementation = BrowserImplementation(target, loop=loop, notes={})
     return Target(OnServer(implementation, server, loop), loop, server)
 
 
-def _custom(settings: Settings) -> Implementation:
-    module_name, _, factory_name = settings.adapter.partition(":")
-    if not factory_name:
+ENTRY_POINT_GROUP = "ringcheck.adapters"
+"""Installed adapters: ``[project.entry-points."ringcheck.adapters"] myname = "mypackage.ringing:factory"``."""
+
+
+def installed_adapters() -> dict[str, importlib.metadata.EntryPoint]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _factory(adapter: str) -> Callable[[Settings], object]:
+    """The factory an adapter name stands for, or a ConfigurationError saying what to change."""
+    if ":" not in adapter:
+        installed = installed_adapters()
+        if adapter in installed:
+            adapter = installed[adapter].value
+        else:
+            names = ["wire", "sdk", "browser", *sorted(installed)]
+            close = difflib.get_close_matches(adapter, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(
+                f"--ringcheck-adapter {adapter!r} is neither a built-in adapter, nor an installed one "
+                f"(entry point group {ENTRY_POINT_GROUP!r}: {', '.join(sorted(installed)) or 'none installed'}), "
+                f"nor 'package.module:factory'{hint}"
+            )
+    module_name, _, factory_name = adapter.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
         raise ConfigurationError(
-            "--ringcheck-adapter must be 'wire', 'sdk', 'browser' or 'package.module:factory', "
-            f"not {settings.adapter!r}"
-        )
-    factory = getattr(importlib.import_module(module_name), factory_name)
-    implementation = factory(settings)
+            f"--ringcheck-adapter {adapter}: cannot import {module_name!r} ({type(exc).__name__}: {exc}). "
+            "Install your adapter's package into the environment the suite runs in (with tox: add it to the "
+            "env's deps, e.g. `-e path/to/your/package`; tox does not pass PYTHONPATH)"
+        ) from exc
+    factory = getattr(module, factory_name, None)
+    if not callable(factory):
+        public = [n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))]
+        close = difflib.get_close_matches(factory_name, public, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigurationError(f"--ringcheck-adapter {adapter}: {module_name} has no factory {factory_name!r}{hint}")
+    return cast("Callable[[Settings], object]", factory)
+
+
+def _custom(settings: Settings) -> Implementation:
+    factory = _factory(settings.adapter)
+    try:
+        implementation = factory(settings)
+    except ConfigurationError:
+        raise
+    except Exception as exc:
+        raise ConfigurationError(
+            f"--ringcheck-adapter {settings.adapter}: the factory failed ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(implementation, Implementation):
         raise ConfigurationError(f"{settings.adapter} returned {implementation!r}, not a ringcheck Implementation")
     return implementation

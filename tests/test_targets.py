@@ -63,7 +63,7 @@ def test_the_default_is_the_reference_client_on_the_embedded_server(target: Targ
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"adapter": "nonsense"}, "must be 'wire', 'sdk', 'browser' or 'package.module:factory'"),
+        ({"adapter": "nonsense"}, "is neither a built-in adapter, nor an installed one"),
         ({"adapter": f"{__name__}:make_nothing"}, "not a ringcheck Implementation"),
         ({"server": "ftp://127.0.0.1:21"}, "must be 'embedded' or an http(s) URL"),
     ],

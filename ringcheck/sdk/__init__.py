@@ -11,13 +11,12 @@ SDK does on the wire.
 
 from .bridge import BridgeDied, BridgeError, BridgeTimeout, NodeBridge, ReadyInfo, SdkStuck
 from .implementation import MissingBridge, SdkDevice, SdkImplementation, call_info
-from .profiles import DEFAULT_PROFILE, PROFILES, SDK_4_2_0_KNOWN_DIFFERENCES, SdkProfile, profile_named
+from .profiles import DEFAULT_PROFILE, PROFILES, SdkProfile, profile_named
 from .target import SdkTarget, default_bridge_dir
 
 __all__ = [
     "DEFAULT_PROFILE",
     "PROFILES",
-    "SDK_4_2_0_KNOWN_DIFFERENCES",
     "BridgeDied",
     "BridgeError",
     "BridgeTimeout",

@@ -307,7 +307,7 @@ class SdkImplementation(Implementation):
             group_calls=True,
             reset=False,
             sign_out=True,
-            notes=dict(self.profile.known_differences if notes is None else notes),
+            notes=dict(notes or {}),
             not_offered=dict(self.profile.not_offered),
         )
         self._devices: list[SdkDevice] = []

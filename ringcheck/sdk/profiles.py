@@ -18,21 +18,6 @@ from types import MappingProxyType
 
 DEFAULT_PROFILE = "js-4.2.0"
 
-SDK_4_2_0_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
-    {
-        "A call that is still ringing cannot be ended, only cancelled": (
-            "SDK 4.2.0's endCall resolves with its own Call marked 'ended' when the server refuses the PUT "
-            "(ERR_CALL_NOT_STARTED), and clears its active call: the app is never told of the refusal "
-            "(SdkImplementation(surface_hidden_refusals=True) reports the server's refusal instead)"
-        ),
-        "The caller hears a rejection only when every member rejected": (
-            "SDK 4.2.0 tells the caller onOutgoingCallRejected for a group call's 'rejected' event but, unlike "
-            "for a one-to-one call, does not clear its active call or stop its no-answer timer"
-        ),
-    }
-)
-"""Scenarios (by name) whose expectation SDK 4.2.0 cannot meet, and why."""
-
 _NO_TIMEOUT_3_0_13 = (
     "SDK 3.0.13's initiateCall(call) takes no timeout: the caller's no-answer timer is fixed at 45 s "
     "(CallController.CALL_NO_ANSWER_INTERVAL = 45e3)"
@@ -55,54 +40,6 @@ SDK_3_0_13_NOT_OFFERED: Mapping[str, str] = MappingProxyType(
 )
 """Scenarios that need an SDK 3.0.13 API which does not exist: skipped with the reason."""
 
-SDK_3_0_13_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
-    {
-        "An accepted call never times out later": (
-            "SDK 3.0.13 does not stop the caller's no-answer timer when the call is accepted (its 'ongoing' "
-            "case only calls onOutgoingCallAccepted; 4.2.0 also calls CallController.clearTimer()): 45 s after "
-            'initiating, the caller sends PUT /calls/{sid} {"status":"unanswered"} for the ongoing call '
-            "(refused, ERR_CALL_ONGOING_TO_INVALID) and clears its active call anyway (startCallTimer ends the "
-            "session on success and on failure)"
-        ),
-        "The caller hears a rejection only when every member rejected": (
-            "as in 4.2.0: for a group call's 'rejected' event SDK 3.0.13 calls the initiator's "
-            "onOutgoingCallRejected but, unlike for a one-to-one call, does not end its active call or stop its "
-            "no-answer timer"
-        ),
-        "A call that is still ringing cannot be ended, only cancelled": (
-            "as in 4.2.0: SDK 3.0.13's endCall, when the server refuses the PUT (ERR_CALL_NOT_STARTED), resolves "
-            "with its own Call set to 'ended' and clears its active call, so the app is never told of the refusal"
-        ),
-    }
-)
-"""Scenarios whose expectation SDK 3.0.13 cannot meet, and why (wire traffic and code path)."""
-
-SDK_RN_4_0_21_KNOWN_DIFFERENCES: Mapping[str, str] = MappingProxyType(
-    {
-        "Bob cannot accept a second call while he is in one": (
-            "React Native SDK 4.0.21 refuses acceptCall during a call with OTHER_CALL_ONGOING ('There is already "
-            "a call in progress', its CALL_ERROR.CANNOT_ACCEPT_CALL) where SPEC and 4.2.0 say CALL_IN_PROGRESS; "
-            "like 4.2.0 it sends nothing"
-        ),
-        "Only the caller can cancel a call": (
-            "React Native SDK 4.0.21's cancelCall (rejectCall with 'cancelled') only acts on its own active call "
-            "that this user started; for anyone else it sends nothing and its promise never settles (no else "
-            "branch), so the callee is never refused: the bridge reports it stuck"
-        ),
-        "The caller hears a rejection only when every member rejected": (
-            "as in 4.2.0: for a group call's 'rejected' event React Native SDK 4.0.21 calls the initiator's "
-            "onOutgoingCallRejected but, unlike for a one-to-one call, does not end its active call or stop its "
-            "no-answer timer"
-        ),
-        "A call that is still ringing cannot be ended, only cancelled": (
-            "as in 4.2.0: React Native SDK 4.0.21's endCall, when the server refuses the PUT "
-            "(ERR_CALL_NOT_STARTED), resolves with its own Call set to 'ended' and clears its active call"
-        ),
-    }
-)
-"""Scenarios whose expectation React Native SDK 4.0.21 cannot meet, and why."""
-
-
 @dataclass(frozen=True)
 class SdkProfile:
     """One SDK the bridge can load: which package, with what, and how it is known to differ."""
@@ -122,8 +59,9 @@ class SdkProfile:
     rather than let the SDK ignore it silently."""
     clear_active_call: bool = True
     """The SDK has ``CometChat.clearActiveCall()``."""
-    known_differences: Mapping[str, str] = field(default_factory=dict)
-    """Scenario name (or tag) -> how this SDK differs: a strict expected failure."""
+    expectations: str = ""
+    """Its expectations file in ``ringcheck/expectations/``: how this SDK differs, each a strict
+    expected failure with the reason (loaded by default for ``--ringcheck-adapter=sdk``)."""
     not_offered: Mapping[str, str] = field(default_factory=dict)
     """Scenario name (or tag) -> the capability this SDK lacks: skipped with that reason."""
 
@@ -137,7 +75,7 @@ PROFILES: Mapping[str, SdkProfile] = MappingProxyType(
                 title="JavaScript SDK 4.2.0",
                 package="@cometchat/chat-sdk-javascript",
                 version="4.2.0",
-                known_differences=SDK_4_2_0_KNOWN_DIFFERENCES,
+                expectations="sdk-js-4.2.0.toml",
             ),
             SdkProfile(
                 name="js-3.0.13",
@@ -146,7 +84,7 @@ PROFILES: Mapping[str, SdkProfile] = MappingProxyType(
                 version="3.0.13",
                 call_timeout=False,
                 clear_active_call=False,
-                known_differences=SDK_3_0_13_KNOWN_DIFFERENCES,
+                expectations="sdk-js-3.0.13.toml",
                 not_offered=SDK_3_0_13_NOT_OFFERED,
             ),
             SdkProfile(
@@ -155,7 +93,7 @@ PROFILES: Mapping[str, SdkProfile] = MappingProxyType(
                 package="@cometchat/chat-sdk-react-native",
                 version="4.0.21",
                 stand_ins="react-native",
-                known_differences=SDK_RN_4_0_21_KNOWN_DIFFERENCES,
+                expectations="sdk-rn-4.0.21.toml",
             ),
         )
     }

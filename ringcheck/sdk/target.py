@@ -31,11 +31,13 @@ ENV_NODE = "RINGCHECK_NODE"
 
 
 def default_bridge_dir() -> Path:
-    """``sdkbridge/`` next to the ``ringcheck`` package in a checkout, unless the environment says."""
+    """``sdkbridge/`` beside the ``ringcheck`` package (checkout) or in it (wheel), unless the environment says."""
     configured = os.environ.get(ENV_BRIDGE_DIR)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "sdkbridge"
+    from ringcheck import suite
+
+    return suite.sdkbridge()
 
 
 def host_name(host: str) -> str:
