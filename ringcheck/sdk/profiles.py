@@ -40,6 +40,7 @@ SDK_3_0_13_NOT_OFFERED: Mapping[str, str] = MappingProxyType(
 )
 """Scenarios that need an SDK 3.0.13 API which does not exist: skipped with the reason."""
 
+
 @dataclass(frozen=True)
 class SdkProfile:
     """One SDK the bridge can load: which package, with what, and how it is known to differ."""
