@@ -18,8 +18,20 @@ class Behaviour:
     section: str
     platforms: tuple[str, ...]
     pages: tuple[str, ...]
+    spec: str | None = None
+    """Where ringcheck's own notes state a rule that no document states (then it has no platforms)."""
     not_checked: str | None = None
-    """Why ringcheck does not check it (media, UI), if it does not."""
+    """Why ringcheck does not check it (media, UI, another SDK)."""
+    gap: str | None = None
+    """A documented behaviour in scope that no scenario checks yet, and what is missing."""
+
+    @property
+    def documented(self) -> bool:
+        return bool(self.platforms)
+
+    @property
+    def expects_scenarios(self) -> bool:
+        return self.not_checked is None and self.gap is None
 
 
 @cache
@@ -37,7 +49,9 @@ def behaviours(path: Path = CATALOGUE) -> dict[str, Behaviour]:
             section=entry.get("section", ""),
             platforms=tuple(entry.get("platforms", ())),
             pages=tuple(entry.get("pages", ())),
+            spec=entry.get("spec"),
             not_checked=entry.get("not_checked"),
+            gap=entry.get("gap"),
         )
     return found
 

@@ -135,7 +135,8 @@ def render(rows: list[Row], profiles: list[str]) -> str:
         "",
         "- **pass**: the SDK does what the scenario (and SPEC) says.",
         "- **differs**: the SDK behaves otherwise, as recorded in its profile's known differences "
-        "(`ringcheck/expectations/sdk-<profile>.toml`); the scenario runs as a strict expected failure, so if the SDK changes, "
+        "(`ringcheck/expectations/sdk-<profile>.toml`); the scenario runs as a strict expected failure, "
+        "so if the SDK changes, "
         "the run fails until the note goes. The note says what the SDK does, from the wire and its code.",
         "- **not offered**: the SDK has no API for what the scenario needs (or, in the browser, ringcheck has no "
         "control of the page's clock for the 45 s scenarios); skipped.",

@@ -28,6 +28,8 @@ from typing import Any
 
 from pytest_bdd.parser import FeatureParser
 
+from ringcheck.catalogue import Behaviour
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "docs" / "behaviours.toml"
 FEATURES = ROOT / "features"
@@ -64,29 +66,6 @@ COMMAND = "python tools/coverage_page.py"
 
 class CatalogueError(ValueError):
     """The catalogue or the tags are inconsistent; the message lists every problem at once."""
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    id: str
-    title: str
-    section: str
-    platforms: tuple[str, ...]
-    pages: tuple[str, ...]
-    spec: str | None = None
-    """Where ringcheck's own notes state a rule that no document states (then it has no platforms)."""
-    not_checked: str | None = None
-    """Why ringcheck does not check it (media, UI, another SDK)."""
-    gap: str | None = None
-    """A documented behaviour in scope that no scenario checks yet, and what is missing."""
-
-    @property
-    def documented(self) -> bool:
-        return bool(self.platforms)
-
-    @property
-    def expects_scenarios(self) -> bool:
-        return self.not_checked is None and self.gap is None
 
 
 @dataclass(frozen=True)
