@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import suite
+from . import html_report, suite
 
 DEFAULT_RESULTS = Path("ringcheck-report") / "allure-results"
 DEFAULT_HTML = Path("ringcheck-report") / "html"
@@ -57,25 +55,7 @@ def report(argv: Sequence[str]) -> int:
     line is pinned and installed with ``npm ci`` on first use)."""
     results = Path(argv[0]) if argv else DEFAULT_RESULTS
     output = Path(argv[1]) if len(argv) > 1 else DEFAULT_HTML
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        print(
-            "ringcheck report: Node.js 20+ and npm are needed to draw the HTML report, and were not found; "
-            f"the raw results are in {results}/",
-            file=sys.stderr,
-        )
-        return 2
-    if not results.is_dir() or not any(results.iterdir()):
-        print(f"ringcheck report: {results}/ holds no results; run `ringcheck run` first", file=sys.stderr)
-        return 2
-    tool = suite.allure_tool()
-    cli = tool / "node_modules" / ".bin" / "allure"
-    if not cli.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(tool)], check=True)
-    shutil.rmtree(output, ignore_errors=True)
-    command = [str(cli), "generate", str(results), "--output", str(output), "--config", str(tool / "allurerc.json")]
-    subprocess.run(command, check=True)
-    print(f"ringcheck report: {output / 'index.html'}")
-    return 0
+    return html_report.draw(results, output, suite.allure_tool(), "ringcheck report", "ringcheck run")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

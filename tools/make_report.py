@@ -2,47 +2,24 @@
 
 Usage: python tools/make_report.py [RESULTS_DIR [OUTPUT_DIR]]
 
-The Allure command line is an npm package pinned in tools/allure/package-lock.json and installed
-with ``npm ci`` on first use, so every machine draws the same report.
+tox's report env installs nothing, so this loads ringcheck's drawing code from the checkout.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-TOOL = Path(__file__).resolve().parent / "allure"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ringcheck.html_report import draw  # noqa: E402 - after the checkout is on the path
 
 
 def main(argv: list[str]) -> int:
     results = Path(argv[0] if argv else "reports/allure-results")
     output = Path(argv[1] if len(argv) > 1 else "reports/html")
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        print(
-            "make_report: Node.js and npm are needed to draw the HTML report, and were not found.\n"
-            "  Install Node.js 20 or newer (Debian: apt-get install nodejs npm), then run again.\n"
-            f"  The raw results are in {results}/ either way.",
-            file=sys.stderr,
-        )
-        return 2
-    if not results.is_dir() or not any(results.iterdir()):
-        print(f"make_report: {results}/ holds no results; run the suite first (tox -e suite).", file=sys.stderr)
-        return 2
-    cli = TOOL / "node_modules" / ".bin" / "allure"
-    if not cli.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(TOOL)], check=True)
-    shutil.rmtree(output, ignore_errors=True)
-    subprocess.run(
-        [str(cli), "generate", str(results), "--output", str(output), "--config", str(TOOL / "allurerc.json")],
-        check=True,
-    )
-    if not (output / "index.html").is_file():
-        print(f"make_report: Allure wrote no {output / 'index.html'}; its messages above say why.", file=sys.stderr)
-        return 1
-    print(f"make_report: open {output / 'index.html'} in a browser")
-    return 0
+    return draw(results, output, ROOT / "tools" / "allure", "make_report", "tox -e suite")
 
 
 if __name__ == "__main__":
