@@ -43,7 +43,7 @@ class WireDevice:
         on_event: EventSink,
         log: RequestLog,
     ) -> None:
-        self.session = WireSession(endpoint, uid, http, self.on_message, log)
+        self.session = WireSession(endpoint, uid, http, self.on_message, log, clock)
         self.uid = uid
         self._clock = clock
         self._on_event = on_event

@@ -3,6 +3,11 @@
 It does what the SDK does on the wire (SPEC section 6) and nothing more: log in, send requests
 with the SDK's headers, keep the WebSocket authenticated, hand each call message to its owner,
 and drop frames that carry its own device id.
+
+When the socket closes without the device asking (the server or the network dropped it), it
+reconnects as SDK 4.2.0 and 3.0.13 do (docs/reconnect.md): after 5 seconds on the client's
+clock, the same device id and credential, and again every 5 seconds while refused. Like the
+SDK it fetches nothing on reconnect: an event sent while it was away is lost to it.
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from typing import Any
 
 import aiohttp
 
+from mockserver.clock import Clock, TimerHandle
+
 from ..adapter import Refused
 
 SDK_HEADER = "ringcheck-python@0.1.0"
+
+RECONNECT_SECONDS = 5.0
+"""``WSReconnectionTimerInterval`` of both JavaScript SDKs: the first attempt comes this long after
+the close, and each further one this long after the last (a ``setInterval``)."""
 
 
 FITTING_STATUS = {
@@ -67,6 +78,7 @@ class WireSession:
         http: aiohttp.ClientSession,
         on_message: FrameHandler,
         log: RequestLog,
+        clock: Clock | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.uid = uid
@@ -79,6 +91,15 @@ class WireSession:
         self._reader: asyncio.Task[None] | None = None
         self._pongs: deque[asyncio.Future[None]] = deque()
         self._signed_out = False
+        self._closing = False
+        """The device itself closed the socket (logout, close): no reconnect."""
+        self._clock = clock
+        """Times the reconnects; without one, a dropped socket stays closed."""
+        self._jwt = ""
+        self._ws_url = ""
+        self._reconnect_timer: TimerHandle | None = None
+        self.reconnects = 0
+        """Successful reconnects so far, for tests and the transcript."""
 
     def _headers(self, admin: bool) -> dict[str, str]:
         headers = {"appId": self.endpoint.app_id, "resource": self.device_id, "sdk": SDK_HEADER}
@@ -124,25 +145,40 @@ class WireSession:
         me = await self.request("PUT", "/me", {"platform": "ringcheck", "deviceId": self.device_id})
         settings = me.get("settings") or await self.request("GET", "/settings")
         scheme = "wss" if self.endpoint.base_url.startswith("https") else "ws"
-        ws_url = f"{scheme}://{settings['CHAT_HOST']}:{settings['CHAT_WSS_PORT']}/"
-        self._ws = await self._http.ws_connect(ws_url, ssl=self.endpoint.ssl_context or True, autoping=True)
-        await self._ws.send_json(
-            {
-                "appId": self.endpoint.app_id,
-                "type": "auth",
-                "sender": self.uid,
-                "deviceId": self.device_id,
-                "body": {"auth": me["jwt"], "deviceId": self.device_id},
-            }
-        )
-        reply = await self._ws.receive_json(timeout=5)
-        if reply.get("type") != "auth" or reply.get("body", {}).get("code") != "200":
-            raise ProtocolError(f"the WebSocket refused {self.uid}'s credentials: {reply}")
-        self._reader = asyncio.get_running_loop().create_task(self._read(), name=f"reader:{self.device_id}")
+        self._jwt = str(me["jwt"])
+        self._ws_url = f"{scheme}://{settings['CHAT_HOST']}:{settings['CHAT_WSS_PORT']}/"
+        await self._connect()
 
-    async def _read(self) -> None:
-        assert self._ws is not None
-        async for message in self._ws:
+    async def _connect(self) -> None:
+        """Open the WebSocket and authenticate it; :class:`ProtocolError` if the server refuses."""
+        ws = await self._http.ws_connect(self._ws_url, ssl=self.endpoint.ssl_context or True, autoping=True)
+        try:
+            await ws.send_json(
+                {
+                    "appId": self.endpoint.app_id,
+                    "type": "auth",
+                    "sender": self.uid,
+                    "deviceId": self.device_id,
+                    "body": {"auth": self._jwt, "deviceId": self.device_id},
+                }
+            )
+            reply = await ws.receive_json(timeout=5)
+        except (TypeError, ValueError, ConnectionError, asyncio.TimeoutError) as exc:
+            await ws.close()
+            raise ProtocolError(f"the WebSocket of {self.uid} closed before it was authenticated: {exc!r}") from None
+        if not isinstance(reply, dict) or reply.get("type") != "auth" or reply.get("body", {}).get("code") != "200":
+            await ws.close()
+            raise ProtocolError(f"the WebSocket refused {self.uid}'s credentials: {reply}")
+        self._ws = ws
+        self._reader = asyncio.get_running_loop().create_task(self._read(ws), name=f"reader:{self.device_id}")
+
+    @property
+    def connected(self) -> bool:
+        """An authenticated socket is open (a dropped one may be waiting for its reconnect)."""
+        return self._ws is not None and not self._ws.closed
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
             if message.type is not aiohttp.WSMsgType.TEXT:
                 continue
             try:
@@ -157,30 +193,81 @@ class WireSession:
                     self._pongs.popleft().set_result(None)
             elif frame.get("type") == "message" and frame.get("deviceId") != self.device_id:
                 await self._on_message(frame.get("body") or {})
-        for waiting in self._pongs:
+        self._socket_closed()
+
+    def _socket_closed(self) -> None:
+        """Nothing more arrives through this socket: release whoever waits for a pong on it
+        (there is nothing left to wait for) and, unless the device closed it, reconnect."""
+        while self._pongs:
+            waiting = self._pongs.popleft()
             if not waiting.done():
-                waiting.set_exception(ProtocolError(f"{self.uid}'s WebSocket closed"))
+                waiting.set_result(None)
+        if self._closing or self._signed_out:
+            return
+        if self._clock is None:
+            self._log(f"{self.uid}'s WebSocket closed; this device does not reconnect")
+            return
+        self._log(f"{self.uid}'s WebSocket closed without the app asking: reconnecting in {RECONNECT_SECONDS:g} s")
+        self._schedule_reconnect()
+
+    def _schedule_reconnect(self) -> None:
+        assert self._clock is not None
+        self._reconnect_timer = self._clock.call_later(
+            RECONNECT_SECONDS, self._reconnect, label=f"{self.uid}'s WebSocket reconnect"
+        )
+
+    async def _reconnect(self) -> None:
+        self._reconnect_timer = None
+        if self._closing or self._signed_out:
+            return
+        try:
+            await self._connect()
+        except (ProtocolError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            self._log(f"{self.uid}'s WebSocket reconnect failed ({exc}): trying again in {RECONNECT_SECONDS:g} s")
+            self._schedule_reconnect()
+            return
+        self.reconnects += 1
+        self._log(f"{self.uid}'s WebSocket reconnected (device {self.device_id})")
 
     async def logout(self) -> None:
         """``logout()``: the server forgets the token; the socket closes, so nothing more arrives."""
-        await self.request("DELETE", "/me")
+        self._closing = True  # a server that closes the socket as it forgets the session: no reconnect
+        try:
+            await self.request("DELETE", "/me")
+        except BaseException:
+            self._closing = False
+            raise
         self._signed_out = True  # the token is kept: whatever the app tries next, it tries with it
+        self._stop_reconnecting()
         if self._ws is not None:
             await self._ws.close()
 
     async def barrier(self) -> None:
         """Ping and await the pong: every frame the server queued for us before has been handled.
-        A device that signed out has no socket, and nothing can arrive for it."""
-        if self._signed_out:
+
+        A device without an open socket (signed out, or dropped and not yet reconnected) returns
+        at once: nothing can arrive for it, so there is nothing to wait for. A socket that closes
+        while we wait releases the wait the same way.
+        """
+        ws = self._ws
+        if self._signed_out or ws is None or ws.closed:
             return
-        if self._ws is None or self._ws.closed:
-            raise ProtocolError(f"{self.uid}'s WebSocket is not open")
         pong: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pongs.append(pong)
-        await self._ws.send_json({"action": "ping", "ack": "true"})
+        try:
+            await ws.send_json({"action": "ping", "ack": "true"})
+        except (ConnectionError, RuntimeError):
+            return  # closed under us; the reader releases the future
         await pong
 
+    def _stop_reconnecting(self) -> None:
+        if self._reconnect_timer is not None:
+            self._reconnect_timer.cancel()
+            self._reconnect_timer = None
+
     async def close(self) -> None:
+        self._closing = True
+        self._stop_reconnecting()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:

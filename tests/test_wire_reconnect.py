@@ -1,0 +1,125 @@
+"""The reference client's WebSocket reconnect, against a real mock server on 127.0.0.1.
+
+It mirrors SDK 4.2.0 (docs/reconnect.md): a socket the app did not close is reopened 5 seconds
+later on the client's clock, with the same device id, and every 5 seconds while refused; nothing
+missed is fetched. The server drops the socket here by hanging up its side of the connection,
+which is what any network failure looks like to the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+import pytest_asyncio
+
+from ringcheck.adapter import Callback, CallType, ListenerEvent, ReceiverType
+from ringcheck.wire.device import WireDevice
+from ringcheck.wire.session import Endpoint
+
+from .support import DEADLINE, Api
+
+pytestmark = pytest.mark.asyncio
+
+
+@dataclass
+class Phone:
+    device: WireDevice
+    heard: list[ListenerEvent] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+
+@pytest_asyncio.fixture
+async def phones(api: Api) -> AsyncIterator[dict[str, Phone]]:
+    endpoint = Endpoint(api.server.base_url, api.config.app_id, api.config.api_key)
+    made: dict[str, Phone] = {}
+    for uid in ("alex", "bob"):
+        heard: list[ListenerEvent] = []
+        log: list[str] = []
+        device = WireDevice(endpoint, uid, api.http, api.clock, heard.append, log.append)
+        await device.session.login()
+        device.add_call_listener("app")
+        made[uid] = Phone(device, heard, log)
+    yield made
+    for phone in made.values():
+        await phone.device.close()
+
+
+async def drop(api: Api, phone: Phone) -> None:
+    """The server hangs up the device's socket; return once the client has seen it close."""
+    session = phone.device.session
+    reader = session._reader
+    assert reader is not None
+    connections = [c for c in api.server.state.hub.connections() if c.device == session.device_id]
+    assert len(connections) == 1, connections
+    await connections[0].hang_up()
+    await asyncio.wait_for(asyncio.shield(reader), DEADLINE)
+    assert not session.connected
+
+
+def devices_online(api: Api, uid: str) -> list[str]:
+    return api.server.state.hub.devices_of(uid)
+
+
+async def ring(alex: Phone) -> str:
+    call = await alex.device.initiate_call("bob", ReceiverType.USER, CallType.AUDIO, None)
+    return call.session_id
+
+
+async def test_reconnects_five_seconds_later_with_the_same_device_id(api: Api, phones: dict[str, Phone]) -> None:
+    bob = phones["bob"]
+    await drop(api, bob)
+    assert devices_online(api, "bob") == []
+    await api.clock.advance(4.9)
+    assert not bob.device.session.connected and bob.device.session.reconnects == 0
+    await api.clock.advance(0.1)
+    assert bob.device.session.connected and bob.device.session.reconnects == 1
+    assert devices_online(api, "bob") == [bob.device.session.device_id]
+    # and it hears what is sent after it came back
+    session_id = await ring(phones["alex"])
+    await bob.device.session.barrier()
+    assert [(e.callback, e.call.session_id) for e in bob.heard] == [(Callback.INCOMING_CALL_RECEIVED, session_id)]
+
+
+async def test_an_event_sent_while_away_is_lost(api: Api, phones: dict[str, Phone]) -> None:
+    bob = phones["bob"]
+    await drop(api, bob)
+    await ring(phones["alex"])
+    await api.clock.advance(5)
+    assert bob.device.session.connected
+    await bob.device.session.barrier()
+    assert bob.heard == []
+
+
+async def test_a_refused_reconnect_is_tried_again_every_five_seconds(api: Api, phones: dict[str, Phone]) -> None:
+    bob = phones["bob"]
+    session = bob.device.session
+    jwt = session._jwt
+    session._jwt = "a credential the server does not know"
+    await drop(api, bob)
+    await api.clock.advance(5)
+    assert not session.connected and session.reconnects == 0
+    assert any("reconnect failed" in line for line in bob.log), bob.log
+    session._jwt = jwt
+    await api.clock.advance(4.9)
+    assert not session.connected
+    await api.clock.advance(0.1)
+    assert session.connected and session.reconnects == 1
+
+
+async def test_settle_while_disconnected_returns_at_once(api: Api, phones: dict[str, Phone]) -> None:
+    bob = phones["bob"]
+    await drop(api, bob)
+    await asyncio.wait_for(bob.device.session.barrier(), DEADLINE)
+
+
+async def test_a_socket_the_app_closed_is_not_reopened(api: Api, phones: dict[str, Phone]) -> None:
+    alex, bob = phones["alex"], phones["bob"]
+    await bob.device.sign_out()
+    await alex.device.close()
+    await api.clock.advance(30)
+    assert devices_online(api, "bob") == [] and devices_online(api, "alex") == []
+    assert bob.device.session.reconnects == 0 and alex.device.session.reconnects == 0
+    assert not [t for t in api.clock.pending if "reconnect" in t.label]
