@@ -186,6 +186,18 @@ class Device(abc.ABC):
         implementation that cannot know should wait for the quiet period it trusts.
         """
 
+    def wait_online(self, online: bool, timeout: float) -> bool:
+        """Wait at most ``timeout`` real seconds until the device's real-time connection is open
+        (``online``) or closed (not ``online``); False if it did not get there in time.
+
+        The robustness scenarios use it after dropping a device's connection, and after the time
+        the client takes to reconnect (SDK: 5 seconds), so that what happens next happens to a
+        device that is really away, or really back. A device that cannot tell keeps this
+        default and is taken at its word; a scenario that relied on it then fails on what the
+        device was or was not told.
+        """
+        return True
+
     def sign_out(self) -> None:
         """``logout()``: the user is signed out; the device stays, so what it tries next can be
         checked (optional: :attr:`Capabilities.sign_out`)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 PACKAGED = PACKAGE / "_suite"
 CHECKOUT = PACKAGE.parent
-STEP_MODULES = ("calling", "outcomes", "people", "time")
+STEP_MODULES = ("calling", "outcomes", "people", "time", "faults")
 
 
 def installed() -> bool:

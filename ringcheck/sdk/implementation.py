@@ -75,6 +75,10 @@ def call_info(raw: Mapping[str, Any], context: str) -> CallInfo:
         raise BridgeError(f"{context}: the SDK's Call is not one ringcheck understands ({exc}): {dict(raw)}") from exc
 
 
+OFFLINE = ("disconnected", "connecting")
+"""Connection states the SDK's ConnectionListener reports while it has no open socket."""
+
+
 class SdkDevice(Device):
     """One logged-in SDK instance (one Node process)."""
 
@@ -209,9 +213,13 @@ class SdkDevice(Device):
 
     def settle(self) -> None:
         """Ping on the SDK's own socket and wait for the pong; the server answers in order.
-        Signed out, the SDK has no socket and nothing can arrive."""
-        if not self._signed_out:
+        Signed out, or with its socket dropped and not yet back, the SDK has no socket and
+        nothing can arrive (the reference client decides the same, docs/reconnect.md)."""
+        if not self._signed_out and self.connection not in OFFLINE:
             self._call("settle", {}, "settle()")
+
+    def wait_online(self, online: bool, timeout: float) -> bool:
+        return self.wait_for_connection("connected" if online else "disconnected", timeout)
 
     def wait_for_connection(self, state: str, timeout: float) -> bool:
         """Wait (bounded) until the SDK reports ``state`` (connected, connecting, disconnected)."""

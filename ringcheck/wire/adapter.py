@@ -6,6 +6,7 @@ device lives on one background loop, where its WebSocket keeps reading between s
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
@@ -151,6 +152,16 @@ class SyncWireDevice(Device):
 
     def settle(self) -> None:
         self._run(self._device.session.barrier(), "waiting for the server's frames to arrive")
+
+    def wait_online(self, online: bool, timeout: float) -> bool:
+        async def wait() -> bool:
+            try:
+                await asyncio.wait_for(self._device.session.wait_online(online), timeout)
+            except asyncio.TimeoutError:
+                return False
+            return True
+
+        return self._run(wait(), f"waiting for the connection to be {'open' if online else 'closed'}")
 
     def close(self) -> None:
         if not self._closed:

@@ -99,6 +99,8 @@ class WireSession:
         self._ws_url = ""
         self._reconnect_timer: TimerHandle | None = None
         self.reconnects = 0
+        self._online = asyncio.Event()
+        self._offline = asyncio.Event()
         """Successful reconnects so far, for tests and the transcript."""
 
     def _headers(self, admin: bool) -> dict[str, str]:
@@ -170,7 +172,12 @@ class WireSession:
             await ws.close()
             raise ProtocolError(f"the WebSocket refused {self.uid}'s credentials: {reply}")
         self._ws = ws
+        self._offline.clear()
+        self._online.set()
         self._reader = asyncio.get_running_loop().create_task(self._read(ws), name=f"reader:{self.device_id}")
+
+    async def wait_online(self, online: bool) -> None:
+        await (self._online if online else self._offline).wait()
 
     @property
     def connected(self) -> bool:
@@ -198,6 +205,8 @@ class WireSession:
     def _socket_closed(self) -> None:
         """Nothing more arrives through this socket: release whoever waits for a pong on it
         (there is nothing left to wait for) and, unless the device closed it, reconnect."""
+        self._online.clear()
+        self._offline.set()
         while self._pongs:
             waiting = self._pongs.popleft()
             if not waiting.done():
