@@ -18,6 +18,7 @@ from .clock import VirtualClock
 from .directory import group_from_json, user_from_json
 from .errors import ErrorCode, Refusal
 from .inputs import json_object, number_field
+from .faults import Application, describe
 from .journal import Entry
 from .rest import require_api_key, state_of
 
@@ -149,6 +150,37 @@ async def wait_journal(request: web.Request) -> web.Response:
 async def devices(request: web.Request) -> web.Response:
     state = state_of(request)
     return ok({uid: state.hub.devices_of(uid) for uid in sorted(state.directory.users)})
+
+
+@routes.post("/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    """A new fault rule (docs/faults.md); an unmatched close-socket closes the sockets at once."""
+    state = state_of(request)
+    rule = state.calls.faults.add(await json_object(request), state.clock.now())
+    if rule.action == "close-socket" and rule.status is None:
+        for connection in state.hub.connections():
+            if rule.spent or not rule.targets(connection.uid, connection.device) or not rule.draw():
+                continue
+            rule.applied += 1
+            found = Application(rule, connection.uid, connection.device)
+            state.journal.add("fault", describe(found), **found.data())
+            connection.abort()
+    return ok(rule.as_json(), status=201)
+
+
+@routes.get("/faults")
+async def list_faults(request: web.Request) -> web.Response:
+    return ok([rule.as_json() for rule in state_of(request).calls.faults.rules()])
+
+
+@routes.get("/faults/{id}")
+async def get_fault(request: web.Request) -> web.Response:
+    return ok(state_of(request).calls.faults.get(request.match_info["id"]).as_json())
+
+
+@routes.delete("/faults/{id}")
+async def delete_fault(request: web.Request) -> web.Response:
+    return ok(state_of(request).calls.faults.remove(request.match_info["id"]).as_json())
 
 
 def create_admin_app() -> web.Application:

@@ -15,6 +15,7 @@ from .clock import Clock
 from .config import ServerConfig
 from .cors import CorsPolicy, cors_middleware
 from .errors import ErrorCode, Refusal
+from .faults import FailedByRule
 from .inputs import MAX_BODY_BYTES, PARSED_BODY
 from .state import ACTING_UID, REQUEST_STATE, STATE, ServerState
 from .ws import websocket
@@ -37,6 +38,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.GUID_NOT_FOUND: 404,
     ErrorCode.CALL_SESSION_NOT_FOUND: 404,
     ErrorCode.ROUTE_NOT_FOUND: 404,
+    ErrorCode.FAULT_NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.WAIT_TIMED_OUT: 408,
     ErrorCode.UID_ALREADY_EXISTS: 409,
@@ -69,6 +71,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Refusal as refusal:
         request[REFUSED] = refusal.code
         return refusal_response(refusal)
+    except FailedByRule as failed:
+        request[REFUSED] = failed.code
+        return jsonio.json_response(failed.as_json(), status=failed.http_status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

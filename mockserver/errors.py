@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     CALL_GROUP_INVALID_STATUS = "ERR_CALL_GROUP_INVALID_STATUS"
     # Steering API.
     WAIT_TIMED_OUT = "ERR_WAIT_TIMED_OUT"
+    FAULT_NOT_FOUND = "ERR_FAULT_NOT_FOUND"
 
 
 class Refusal(Exception):

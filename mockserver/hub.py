@@ -29,6 +29,10 @@ async def _nothing_to_hang_up() -> None:
     return None
 
 
+def _nothing_to_abort() -> None:
+    return None
+
+
 @dataclass(eq=False)
 class Connection:
     uid: str
@@ -36,6 +40,8 @@ class Connection:
     send_text: SendText
     hang_up: Hangup = _nothing_to_hang_up
     """Close the underlying socket, for a connection replaced by the device's newer one."""
+    abort: Callable[[], None] = _nothing_to_abort
+    """Drop the socket without a close frame, as a network failure would (a fault rule)."""
     _outbox: deque[tuple[str, asyncio.Future[bool]]] = field(default_factory=deque)
     """Frames waiting for the writer: a deque and one wake-up future rather than an
     asyncio.Queue, whose bookkeeping cost more per frame than writing it."""
@@ -142,6 +148,14 @@ class Hub:
             lost.set_result(False)
             return lost
         return connection.post(frame)
+
+    def abort(self, recipient: Recipient) -> bool:
+        """Kill the device's socket abnormally; False if it is not connected."""
+        connection = self._connection(recipient)
+        if connection is None:
+            return False
+        connection.abort()
+        return True
 
     def _connection(self, recipient: Recipient) -> Connection | None:
         return self._devices.get(recipient.uid, {}).get(recipient.device)

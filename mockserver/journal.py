@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-Kind = Literal["request", "response", "frame", "timer", "connection"]
+Kind = Literal["request", "response", "frame", "timer", "connection", "fault"]
 Render = Callable[..., str]
 """How to render a summary from the entry's ``args`` when it is first read: a module-level
 function, not a closure, so an entry holds plain values only (see :class:`Entry`)."""

@@ -6,11 +6,12 @@ Handlers only translate: read and check the request, call the service, wrap the 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from . import jsonio, wire
+from . import faults, jsonio, wire
 from .calls import CallType, Party, ReceiverType, Status
 from .errors import ErrorCode, Refusal
 from .inputs import device_of, enum_field, enum_value, json_object, text_field
@@ -45,6 +46,27 @@ def user_of(request: web.Request) -> str:
     return uid
 
 
+async def fault_gate(request: web.Request, uid: str, operation: str) -> float | None:
+    """Ask the fault rules about this operation before it changes anything: a fail rule raises
+    its answer; an answer-late rule returns how many real seconds to hold the answer back."""
+    state = state_of(request)
+    if not state.calls.faults.active:
+        return None
+    device = request.headers.get("resource") or None
+    found = state.calls.faults.on_operation(uid, device, operation)
+    if found is None:
+        return None
+    state.journal.add("fault", faults.describe(found, operation=operation), **found.data(operation=operation))
+    if found.rule.error is not None:
+        raise faults.FailedByRule(found.rule.error)
+    return found.rule.seconds
+
+
+async def answer_late(seconds: float | None) -> None:
+    if seconds:
+        await asyncio.sleep(seconds)
+
+
 def settings_for(request: web.Request) -> dict[str, Any]:
     """Settings naming the host and port this request reached, so the SDK keeps coming back."""
     return wire.settings_json(request.url.host or "127.0.0.1", request.url.port or 443)
@@ -57,7 +79,10 @@ async def create_auth_token(request: web.Request) -> web.Response:
     state = state_of(request)
     user = state.directory.user(request.match_info["uid"])
     request[ACTING_UID] = user.uid
-    return ok({**wire.user_json(user), "authToken": state.sessions.issue_token(user.uid)})
+    late = await fault_gate(request, user.uid, "login")
+    answer = ok({**wire.user_json(user), "authToken": state.sessions.issue_token(user.uid)})
+    await answer_late(late)
+    return answer
 
 
 @routes.put(V + "/me")
@@ -67,7 +92,8 @@ async def update_me(request: web.Request) -> web.Response:
     state = state_of(request)
     uid = user_of(request)
     user = state.directory.user(uid)
-    return ok(
+    late = await fault_gate(request, uid, "login")
+    answer = ok(
         {
             **wire.user_json(user),
             "authToken": request.headers["authToken"],
@@ -75,6 +101,8 @@ async def update_me(request: web.Request) -> web.Response:
             "settings": settings_for(request),
         }
     )
+    await answer_late(late)
+    return answer
 
 
 @routes.get(V + "/me")
@@ -84,8 +112,9 @@ async def get_me(request: web.Request) -> web.Response:
 
 @routes.delete(V + "/me")
 async def logout(request: web.Request) -> web.Response:
-    user_of(request)
+    late = await fault_gate(request, user_of(request), "logout")
     state_of(request).sessions.revoke(request.headers["authToken"])
+    await answer_late(late)
     return ok({"success": True})
 
 
@@ -113,7 +142,9 @@ async def initiate_call(request: web.Request) -> web.Response:
     status = enum_field(body, "status", Status, default=Status.INITIATED)
     if status is not Status.INITIATED:
         raise Refusal(ErrorCode.CALL_INVALID_INIT, f"a new call starts as initiated, not {status}", field="status")
+    late = await fault_gate(request, caller.uid, "initiate")
     published = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
+    await answer_late(late)
     return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
@@ -122,7 +153,9 @@ async def update_call(request: web.Request) -> web.Response:
     body = await json_object(request)
     actor = Party(user_of(request), device_of(request))
     status = enum_field(body, "status", Status)
+    late = await fault_gate(request, actor.uid, faults.OPERATION_OF_STATUS.get(status, str(status)))
     published = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
+    await answer_late(late)
     return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 

@@ -13,11 +13,12 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import jsonio, wire
+from . import faults, jsonio, wire
 from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Status, new_session_id_factory
 from .clock import Clock, TimerHandle
 from .directory import Directory
-from .hub import Hub
+from .faults import FaultPlane
+from .hub import Hub, Recipient
 from .journal import Journal
 
 
@@ -37,9 +38,12 @@ class CallService:
     journal: Journal
     app_id: str
     ring_expiry: float | None = None
+    faults: FaultPlane = field(default_factory=FaultPlane)
     book: CallBook = field(init=False)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _expiries: dict[str, TimerHandle] = field(default_factory=dict)
+    _delayed: list[TimerHandle] = field(default_factory=list)
+    """Frames a delay rule holds back, cancelled by a reset."""
 
     def __post_init__(self) -> None:
         self.book = CallBook(self.directory, new_session_id_factory(self.app_id))
@@ -48,6 +52,10 @@ class CallService:
         for handle in self._expiries.values():
             handle.cancel()
         self._expiries.clear()
+        for handle in self._delayed:
+            handle.cancel()
+        self._delayed.clear()
+        self.faults.reset()
         self.book.reset()
 
     def render(self, call: Call) -> dict[str, Any]:
@@ -92,19 +100,79 @@ class CallService:
         session_id = outcome.call.session_id
         status = str(outcome.view.status)
         written = []
+        faulty = self.faults.active
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
-            self.journal.add(
-                "frame",
-                f"told {recipient.uid} ({recipient.device}): {session_id} {status}",
-                uid=recipient.uid,
-                device=recipient.device,
-                sessionId=session_id,
-                status=status,
-                frame=frame_json,
-            )
+            if faulty and self._faulted(recipient, session_id, status, frame_json, text, written):
+                continue
+            self._journal_frame(recipient, session_id, status, frame_json)
             written.append(self.hub.post(recipient, text))
+            if faulty and self.faults.held:
+                self._release_held(recipient, written)
         if len(written) == 1:
             await written[0]  # the usual case, without a gathering future
         elif written:
             await asyncio.gather(*written)
         return Published(message, message_json)
+
+    def _journal_frame(self, recipient: Recipient, session_id: str, status: str, frame_json: bytes) -> None:
+        self.journal.add(
+            "frame",
+            f"told {recipient.uid} ({recipient.device}): {session_id} {status}",
+            uid=recipient.uid,
+            device=recipient.device,
+            sessionId=session_id,
+            status=status,
+            frame=frame_json,
+        )
+
+    def _faulted(
+        self,
+        recipient: Recipient,
+        session_id: str,
+        status: str,
+        frame_json: bytes,
+        text: str,
+        written: list[asyncio.Future[bool]],
+    ) -> bool:
+        """Apply a fault rule to this frame; True when the frame was dealt with (not sent as usual).
+
+        Only frames sent now join ``written``: a request never waits for a frame a rule holds back.
+        """
+        found = self.faults.on_frame(recipient.uid, recipient.device, status)
+        if found is None:
+            return False
+        self.journal.add(
+            "fault",
+            faults.describe(found, status=status),
+            **found.data(sessionId=session_id, status=status),
+        )
+        action = found.action
+        if action == "duplicate":
+            self._journal_frame(recipient, session_id, status, frame_json)
+            written.append(self.hub.post(recipient, text))
+            self._journal_frame(recipient, session_id, status, frame_json)
+            written.append(self.hub.post(recipient, text))
+            self._release_held(recipient, written)
+        elif action == "delay":
+            seconds = found.rule.seconds or 0.0
+
+            async def send_late() -> None:
+                self._journal_frame(recipient, session_id, status, frame_json)
+                await self.hub.post(recipient, text)
+
+            self._delayed.append(self.clock.call_later(seconds, send_late, label=f"{found.rule.id} delays a frame"))
+            if len(self._delayed) > 1_000:
+                self._delayed = self._delayed[-1_000:]
+        elif action == "reorder":
+            self.faults.hold(recipient.uid, recipient.device, f"{session_id} {status}\n{text}")
+        elif action == "close-socket":
+            self.hub.abort(recipient)
+        # drop: nothing is sent.
+        return True
+
+    def _release_held(self, recipient: Recipient, written: list[asyncio.Future[bool]]) -> None:
+        for held in self.faults.release(recipient.uid, recipient.device):
+            label, _, text = held.partition("\n")
+            session_id, _, status = label.partition(" ")
+            self._journal_frame(recipient, session_id, status, text.encode())
+            written.append(self.hub.post(recipient, text))

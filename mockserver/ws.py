@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import faults
 from .hub import Connection
 from .state import STATE, ServerState
 
@@ -61,13 +63,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await _refuse(ws, connection, "ERR_BAD_FRAME", f"the frame is not a JSON object: {exc}")
                 continue
             if frame.get("action") == "ping":
+                if connection is not None and state.calls.faults.active and _ignores_ping(state, connection):
+                    continue
                 pong = {"action": "pong"}
                 if connection is not None:
                     await connection.post(pong)
                 else:
                     await ws.send_json(pong)
             elif frame.get("type") == "auth":
-                connection = await _authenticate(state, ws, frame, connection)
+                connection = await _authenticate(state, ws, frame, connection, lambda: _abort(request))
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
     finally:
         if connection is not None and state.hub.detach(connection):
@@ -89,8 +93,27 @@ async def _refuse(ws: web.WebSocketResponse, connection: Connection | None, code
     await ws.close(code=CLOSE_BAD_FRAME, message=b"send an auth frame first")
 
 
+def _abort(request: web.Request) -> None:
+    """Drop the TCP connection without a close frame: the client sees an abnormal closure (1006)."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+
+
+def _ignores_ping(state: ServerState, connection: Connection) -> bool:
+    found = state.calls.faults.on_ping(connection.uid, connection.device)
+    if found is None:
+        return False
+    state.journal.add("fault", faults.describe(found), **found.data())
+    return True
+
+
 async def _authenticate(
-    state: ServerState, ws: web.WebSocketResponse, frame: dict[str, Any], current: Connection | None
+    state: ServerState,
+    ws: web.WebSocketResponse,
+    frame: dict[str, Any],
+    current: Connection | None,
+    abort: Callable[[], None],
 ) -> Connection | None:
     body = frame.get("body") if isinstance(frame.get("body"), dict) else {}
     assert isinstance(body, dict)
@@ -102,11 +125,20 @@ async def _authenticate(
         await ws.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())
         state.journal.add("connection", f"refused a WebSocket: {reason}")
         return current
+    refusal = state.calls.faults.on_auth(uid, device, state.clock.now()) if state.calls.faults.active else None
+    if refusal is not None:
+        reason = "refused by a fault rule"
+        state.journal.add("fault", faults.describe(refusal), **refusal.data())
+        await ws.send_json({"type": "auth", "body": {"code": "401", "status": "UNAUTHORIZED", "message": reason}})
+        await ws.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())
+        return current
     if current is not None:
         state.hub.detach(current)
         await current.close()
     await ws.send_json(AUTH_OK)
-    connection = Connection(uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"))
+    connection = Connection(
+        uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"), abort=abort
+    )
     replaced = state.hub.attach(connection)
     if replaced is not None:
         # The device reconnected: its old socket would hear nothing more, so say so and close it.
