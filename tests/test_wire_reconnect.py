@@ -96,17 +96,31 @@ async def test_an_event_sent_while_away_is_lost(api: Api, phones: dict[str, Phon
 async def test_a_refused_reconnect_is_tried_again_every_five_seconds(api: Api, phones: dict[str, Phone]) -> None:
     bob = phones["bob"]
     session = bob.device.session
-    jwt = session._jwt
-    session._jwt = "a credential the server does not know"
+    target = {"uid": "bob", "device": session.device_id}
+    (await api.admin("POST", "/faults", {"action": "refuse-reconnects", "target": target, "count": 2})).data
     await drop(api, bob)
     await api.clock.advance(5)
     assert not session.connected and session.reconnects == 0
     assert any("reconnect failed" in line for line in bob.log), bob.log
-    session._jwt = jwt
+    await api.clock.advance(5)
+    assert not session.connected and session.reconnects == 0
     await api.clock.advance(4.9)
     assert not session.connected
     await api.clock.advance(0.1)
     assert session.connected and session.reconnects == 1
+
+
+async def test_an_aborted_transport_is_reconnected_too(api: Api, phones: dict[str, Phone]) -> None:
+    """close-socket aborts the TCP connection with no close frame, as a dead network does."""
+    bob = phones["bob"]
+    reader = bob.device.session._reader
+    assert reader is not None
+    target = {"uid": "bob", "device": bob.device.session.device_id}
+    (await api.admin("POST", "/faults", {"action": "close-socket", "target": target})).data
+    await asyncio.wait_for(asyncio.shield(reader), DEADLINE)
+    assert not bob.device.session.connected
+    await api.clock.advance(5)
+    assert bob.device.session.connected and devices_online(api, "bob") == [bob.device.session.device_id]
 
 
 async def test_settle_while_disconnected_returns_at_once(api: Api, phones: dict[str, Phone]) -> None:

@@ -219,7 +219,15 @@ class SdkDevice(Device):
             self._call("settle", {}, "settle()")
 
     def wait_online(self, online: bool, timeout: float) -> bool:
-        return self.wait_for_connection("connected" if online else "disconnected", timeout)
+        """The SDK says "connected" as its socket opens, before the server answered its auth
+        frame; settling then waits for that answer too (the bridge counts a socket whose auth
+        is unanswered as work in flight), so the server knows the device when this returns."""
+        if not online:
+            return self.wait_for_connection("disconnected", timeout)
+        if not self.wait_for_connection("connected", timeout):
+            return False
+        self.settle()
+        return True
 
     def wait_for_connection(self, state: str, timeout: float) -> bool:
         """Wait (bounded) until the SDK reports ``state`` (connected, connecting, disconnected)."""
