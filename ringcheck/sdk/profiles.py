@@ -36,6 +36,11 @@ SDK_3_0_13_NOT_OFFERED: Mapping[str, str] = MappingProxyType(
         "A group call with a longer timeout rings until it is up": _NO_TIMEOUT_3_0_13,
         "After the call ends neither of them has an active call": _NO_CLEAR_ACTIVE_CALL_3_0_13,
         "The next call after an ended one works: <a call>": _NO_CLEAR_ACTIVE_CALL_3_0_13,
+        "Bob never hears that Alex ended their call, and cannot call again until he clears it": (
+            "SDK 3.0.13 has no CometChat.clearActiveCall(): after a missed end its active call stays set and "
+            "its initiateCall is refused with CALL_ALREADY_INITIATED (seen up to that step), and the app has "
+            "no documented way to clear it (docs/reconnect.md)"
+        ),
     }
 )
 """Scenarios that need an SDK 3.0.13 API which does not exist: skipped with the reason."""
