@@ -99,7 +99,7 @@ class CallService:
         text = frame_json.decode()
         session_id = outcome.call.session_id
         status = str(outcome.view.status)
-        written = []
+        written: list[asyncio.Future[bool]] = []
         faulty = self.faults.active
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
             if faulty and self._faulted(recipient, session_id, status, frame_json, text, written):
