@@ -18,7 +18,6 @@ from .clock import VirtualClock
 from .directory import group_from_json, user_from_json
 from .errors import ErrorCode, Refusal
 from .inputs import json_object, number_field
-from .faults import Application, describe
 from .journal import Entry
 from .rest import require_api_key, state_of
 
@@ -156,15 +155,7 @@ async def devices(request: web.Request) -> web.Response:
 async def add_fault(request: web.Request) -> web.Response:
     """A new fault rule (docs/faults.md); an unmatched close-socket closes the sockets at once."""
     state = state_of(request)
-    rule = state.calls.faults.add(await json_object(request), state.clock.now())
-    if rule.action == "close-socket" and rule.status is None:
-        for connection in state.hub.connections():
-            if rule.spent or not rule.targets(connection.uid, connection.device) or not rule.draw():
-                continue
-            rule.applied += 1
-            found = Application(rule, connection.uid, connection.device)
-            state.journal.add("fault", describe(found), **found.data())
-            connection.abort()
+    rule = state.add_fault(await json_object(request))
     return ok(rule.as_json(), status=201)
 
 

@@ -143,6 +143,27 @@ def parse_rule(body: dict[str, Any], rule_id: str, now: float) -> Rule:
     if uid is None:
         raise _bad("target.uid is required: the user the fault is for", "target.uid")
     device = _text(target, "device", "target.device")
+    status, operation = _match(body, action)
+    probability, seed = _chance(body)
+    seconds = _seconds(body, action)
+    return Rule(
+        rule_id,
+        action,
+        uid,
+        device,
+        status,
+        operation,
+        _count(body, action, probability, seconds),
+        probability,
+        seed,
+        seconds,
+        _error(body, action),
+        now,
+        _rng=random.Random(seed) if probability is not None else None,
+    )
+
+
+def _match(body: dict[str, Any], action: str) -> tuple[str | None, str | None]:
     match = _object(body, "match", ("status", "operation"))
     status = _text(match, "status", "match.status", STATUSES)
     operation = _text(match, "operation", "match.operation", OPERATIONS)
@@ -152,65 +173,60 @@ def parse_rule(body: dict[str, Any], rule_id: str, now: float) -> Rule:
         raise _bad(f"match.operation is for fail and answer-late, not {action}", "match.operation")
     if action in REST_ACTIONS and operation is None:
         operation = "any"
+    return status, operation
 
+
+def _chance(body: dict[str, Any]) -> tuple[float | None, int | None]:
     probability = _number(body, "probability", "probability")
     if probability is not None and not 0 <= probability <= 1:
         raise _bad(f"probability must be 0 to 1, got {probability:g}", "probability")
-    seed_value = body.get("seed")
-    if seed_value is not None and (isinstance(seed_value, bool) or not isinstance(seed_value, int)):
-        raise _bad(f"seed must be a whole number, got {seed_value!r}", "seed")
-    if seed_value is not None and probability is None:
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise _bad(f"seed must be a whole number, got {seed!r}", "seed")
+    if seed is not None and probability is None:
         raise _bad("seed goes with probability", "seed")
-    seed = (seed_value or 0) if probability is not None else None
+    return probability, (seed or 0) if probability is not None else None
 
+
+def _seconds(body: dict[str, Any], action: str) -> float | None:
     seconds = _number(body, "seconds", "seconds")
     if action in ("delay", "answer-late") and seconds is None:
         raise _bad(f"{action} needs seconds", "seconds")
-    if seconds is not None:
-        if action not in ("delay", "refuse-reconnects", "answer-late"):
-            raise _bad(f"seconds is for delay, refuse-reconnects and answer-late, not {action}", "seconds")
-        if seconds < 0:
-            raise _bad(f"seconds must not be negative, got {seconds:g}", "seconds")
-        if action == "answer-late" and seconds > MAX_LATE_SECONDS:
-            raise _bad(f"answer-late waits real time: at most {MAX_LATE_SECONDS:g} seconds", "seconds")
+    if seconds is None:
+        return None
+    if action not in ("delay", "refuse-reconnects", "answer-late"):
+        raise _bad(f"seconds is for delay, refuse-reconnects and answer-late, not {action}", "seconds")
+    if seconds < 0:
+        raise _bad(f"seconds must not be negative, got {seconds:g}", "seconds")
+    if action == "answer-late" and seconds > MAX_LATE_SECONDS:
+        raise _bad(f"answer-late waits real time: at most {MAX_LATE_SECONDS:g} seconds", "seconds")
+    return seconds
 
-    # A rule bounded by something else (a probability, a time window) applies every time unless
-    # a count is given too; otherwise once.
-    if "count" in body:
-        count = body["count"]
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            raise _bad(f"count must be a whole number of at least 1, or null for every time; got {count!r}", "count")
-    else:
+
+def _count(body: dict[str, Any], action: str, probability: float | None, seconds: float | None) -> int | None:
+    """A rule bounded by something else (a probability, a time window) applies every time unless
+    a count is given too; otherwise once."""
+    if "count" not in body:
         windowed = action == "refuse-reconnects" and seconds is not None
-        count = None if probability is not None or windowed else 1
+        return None if probability is not None or windowed else 1
+    count = body["count"]
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise _bad(f"count must be a whole number of at least 1, or null for every time; got {count!r}", "count")
+    return count
 
-    error: dict[str, Any] | None = None
-    raw_error = _object(body, "error", ("code", "httpStatus", "message"))
-    if raw_error and action != "fail":
+
+def _error(body: dict[str, Any], action: str) -> dict[str, Any] | None:
+    raw = _object(body, "error", ("code", "httpStatus", "message"))
+    if raw and action != "fail":
         raise _bad(f"error is for fail, not {action}", "error")
-    if action == "fail":
-        code = _text(raw_error, "code", "error.code") or str(ErrorCode.INTERNAL)
-        http_status = raw_error.get("httpStatus", 503)
-        if isinstance(http_status, bool) or not isinstance(http_status, int) or not 400 <= http_status <= 599:
-            raise _bad(f"error.httpStatus must be 400 to 599, got {http_status!r}", "error.httpStatus")
-        message = _text(raw_error, "message", "error.message") or "the server failed this operation (a fault rule)"
-        error = {"code": code, "httpStatus": http_status, "message": message}
-
-    return Rule(
-        rule_id,
-        action,
-        uid,
-        device,
-        status,
-        operation,
-        count,
-        probability,
-        seed,
-        seconds,
-        error,
-        now,
-        _rng=random.Random(seed) if probability is not None else None,
-    )
+    if action != "fail":
+        return None
+    code = _text(raw, "code", "error.code") or str(ErrorCode.INTERNAL)
+    http_status = raw.get("httpStatus", 503)
+    if isinstance(http_status, bool) or not isinstance(http_status, int) or not 400 <= http_status <= 599:
+        raise _bad(f"error.httpStatus must be 400 to 599, got {http_status!r}", "error.httpStatus")
+    message = _text(raw, "message", "error.message") or "the server failed this operation (a fault rule)"
+    return {"code": code, "httpStatus": http_status, "message": message}
 
 
 class FailedByRule(Exception):
@@ -288,7 +304,9 @@ class FaultPlane:
         self._next_id = 1
         self.held.clear()
 
-    def _decide(self, actions: tuple[str, ...], uid: str, device: str | None, **wanted: str | None) -> Application | None:
+    def _decide(
+        self, actions: tuple[str, ...], uid: str, device: str | None, **wanted: str | None
+    ) -> Application | None:
         for rule in self._rules.values():
             if rule.action not in actions or rule.spent or not rule.targets(uid, device):
                 continue

@@ -99,7 +99,7 @@ class CallService:
         text = frame_json.decode()
         session_id = outcome.call.session_id
         status = str(outcome.view.status)
-        written = []
+        written: list[asyncio.Future[bool]] = []
         faulty = self.faults.active
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
             if faulty and self._faulted(recipient, session_id, status, frame_json, text, written):
@@ -149,9 +149,8 @@ class CallService:
         action = found.action
         if action == "duplicate":
             self._journal_frame(recipient, session_id, status, frame_json)
-            written.append(self.hub.post(recipient, text))
             self._journal_frame(recipient, session_id, status, frame_json)
-            written.append(self.hub.post(recipient, text))
+            written.extend([self.hub.post(recipient, text), self.hub.post(recipient, text)])
             self._release_held(recipient, written)
         elif action == "delay":
             seconds = found.rule.seconds or 0.0
@@ -172,7 +171,7 @@ class CallService:
 
     def _release_held(self, recipient: Recipient, written: list[asyncio.Future[bool]]) -> None:
         for held in self.faults.release(recipient.uid, recipient.device):
-            label, _, text = held.partition("\n")
+            label, _, frame = held.partition("\n")
             session_id, _, status = label.partition(" ")
-            self._journal_frame(recipient, session_id, status, text.encode())
-            written.append(self.hub.post(recipient, text))
+            self._journal_frame(recipient, session_id, status, frame.encode())
+            written.append(self.hub.post(recipient, frame))

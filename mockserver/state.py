@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
 from .clock import Clock
 from .config import ServerConfig
 from .directory import Directory
+from .faults import Application, Rule, describe
 from .hub import Hub
 from .journal import Journal
 from .service import CallService
@@ -39,6 +41,19 @@ class ServerState:
         """Close every open WebSocket, as a server going away would (on reset and on shutdown)."""
         for ws in list(self.websockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")
+
+    def add_fault(self, body: dict[str, Any]) -> Rule:
+        """A new fault rule (docs/faults.md); an unmatched close-socket closes the sockets at once."""
+        rule = self.calls.faults.add(body, self.clock.now())
+        if rule.action == "close-socket" and rule.status is None:
+            for connection in self.hub.connections():
+                if rule.spent or not rule.targets(connection.uid, connection.device) or not rule.draw():
+                    continue
+                rule.applied += 1
+                found = Application(rule, connection.uid, connection.device)
+                self.journal.add("fault", describe(found), **found.data())
+                connection.abort()
+        return rule
 
     async def reset_to_seed(self) -> None:
         """Back to the seed: no calls, no sessions, no connected devices. The clock goes on."""

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from .faults import FaultControl
+
 
 class CallType(StrEnum):
     AUDIO = "audio"
@@ -92,7 +94,7 @@ EventSink = Callable[[ListenerEvent], None]
 class WireEntry:
     """One thing that crossed the wire, for the report's sequence diagram."""
 
-    kind: Literal["request", "response", "frame", "timer"]
+    kind: Literal["request", "response", "frame", "timer", "fault"]
     device: str | None
     """The device's scenario name ("Bob's laptop") or its wire id; None for the server's own."""
     text: str
@@ -131,6 +133,8 @@ class Capabilities:
     """Known differences from the specification: a scenario name, or a tag such as "doc:cancel-call",
     mapped to the reason. Those scenarios still run, expected to fail (strictly: if one passes,
     the run says so, and the note can go)."""
+    fault_control: bool = False
+    """:meth:`Implementation.faults` makes the server misbehave on purpose (docs/faults.md)."""
     not_offered: dict[str, str] = field(default_factory=dict)
     """Scenarios (by name or tag) that need something this implementation does not have at all,
     mapped to what is missing: they are skipped with that reason, not run."""
@@ -229,6 +233,10 @@ class Implementation(abc.ABC):
 
     def reset(self) -> None:
         """Forget every call and device, ready for the next scenario."""
+
+    def faults(self) -> FaultControl:
+        """The server's fault rules (where ``capabilities.fault_control`` says so)."""
+        raise NotImplementedError(f"{self.name} offers no fault control")
 
     def transcript(self) -> Sequence[str]:
         """Lines describing what crossed the wire since the last reset, for the report."""

@@ -1,9 +1,10 @@
 """A scenario's timeline drawn as a sequence diagram: SVG for the report, Mermaid beside it.
 
 One lane per device and one for the server; requests go right, answers and frames come back,
-each callback a device's app heard is a box on its lane, refusals and the expectation that
-failed are red. Drawn with svg.py (typed SVG elements) so markup is never assembled by hand;
-svg.py writes text as given, so every text is escaped here.
+each callback a device's app heard is a box on its lane, refusals, the faults a rule injected
+(a mark on the device's lane) and the expectation that failed are red. Drawn with svg.py (typed
+SVG elements) so markup is never assembled by hand; svg.py writes text as given, so every text
+is escaped here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ COLOURS = {
     "response": "#666666",
     "frame": "#2e7d32",
     "timer": "#8a6d00",
+    "fault": "#c62828",
     "callback": "#333333",
     "refused": "#c62828",
     "missed": "#c62828",
@@ -55,7 +57,9 @@ def _beat(lanes: list[str], beat: Beat, y: float) -> list[svg.Element]:
     if beat.source == beat.target:
         # The failed expectation is the last row: it may take the room of the lanes beside it.
         width = LANE * 1.8 if beat.kind == "missed" else LANE - 16
-        fill = "#fdecea" if beat.alarm else ("#fff8e1" if beat.kind == "callback" else "#f5f5f5")
+        fill = (
+            "#fdecea" if beat.alarm or beat.kind == "fault" else ("#fff8e1" if beat.kind == "callback" else "#f5f5f5")
+        )
         return [
             svg.Rect(
                 x=x1 - width / 2,

@@ -19,6 +19,10 @@ NEEDS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
     "two-devices": (lambda c: c.devices_per_user >= 2, "a user signed in on two devices at once"),
     "group-calls": (lambda c: c.group_calls, "group calls"),
     "sign-out": (lambda c: c.sign_out, "signing out while the device stays open"),
+    "fault-control": (
+        lambda c: c.fault_control,
+        "a server whose faults the suite can inject (losing, delaying, repeating events; failing operations)",
+    ),
     "status-updates": (
         lambda c: c.status_updates,
         "sending a status of the test's choosing (an SDK sends only the statuses of its own operations)",

@@ -18,6 +18,7 @@ import aiohttp
 from mockserver import MockServer, ServerConfig, VirtualClock
 
 from .adapter import Device, EventSink, Implementation, WireEntry
+from .faults import Fault, FaultControl
 from .loopthread import LoopThread
 from .wire.session import Endpoint
 
@@ -62,6 +63,10 @@ def wire_entries(journal: Sequence[JournalEntry]) -> list[WireEntry]:
             found.append(WireEntry("frame", device, f"{status} …{_short(session)}", session_id=session, status=status))
         elif kind == "timer":
             found.append(WireEntry("timer", None, str(entry["summary"])))
+        elif kind == "fault":
+            # "fault fault-1: dropped the cancelled event for bob (dev-2)": the words after the id.
+            words = str(entry["summary"]).split(": ", 1)[-1]
+            found.append(WireEntry("fault", device, f"⚡ {words}", status=data.get("status")))
     return found
 
 
@@ -92,6 +97,16 @@ class ServerHandle(abc.ABC):
     async def journal(self) -> Sequence[JournalEntry]:
         """What the server saw since the last reset, where it says (connections left out)."""
         return ()
+
+    async def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
+        """Set a fault rule (docs/faults.md); the rule as the server holds it, with its id."""
+        raise NotImplementedError("this server offers no fault control")
+
+    async def remove_fault(self, fault_id: str) -> None:
+        raise NotImplementedError("this server offers no fault control")
+
+    async def faults(self) -> list[dict[str, Any]]:
+        raise NotImplementedError("this server offers no fault control")
 
     async def close(self) -> None: ...
 
@@ -131,6 +146,15 @@ class EmbeddedServer(ServerHandle):
 
     async def journal(self) -> Sequence[JournalEntry]:
         return [e.as_json() for e in self.server.state.journal.since(self._since) if e.kind != "connection"]
+
+    async def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
+        return self.server.state.add_fault(rule).as_json()
+
+    async def remove_fault(self, fault_id: str) -> None:
+        self.server.state.calls.faults.remove(fault_id)
+
+    async def faults(self) -> list[dict[str, Any]]:
+        return [rule.as_json() for rule in self.server.state.calls.faults.rules()]
 
     async def close(self) -> None:
         await self.server.stop()
@@ -194,9 +218,36 @@ class RemoteServer(ServerHandle):
         data = await self._admin("GET", f"journal?since={self._since}")
         return [e for e in data["entries"] if e["kind"] != "connection"]
 
+    async def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._admin("POST", "faults", rule))
+
+    async def remove_fault(self, fault_id: str) -> None:
+        await self._admin("DELETE", f"faults/{fault_id}")
+
+    async def faults(self) -> list[dict[str, Any]]:
+        return list(await self._admin("GET", "faults"))
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
+
+
+class ServerFaultControl(FaultControl):
+    """Fault rules of a server handle, for the synchronous steps: each call runs on the suite's loop."""
+
+    def __init__(self, server: ServerHandle, loop: LoopThread) -> None:
+        self.server = server
+        self._loop = loop
+
+    def add(self, fault: Fault) -> str:
+        rule = self._loop.run(self.server.add_fault(fault.to_json()), what=f"setting the fault rule {fault}")
+        return str(rule["id"])
+
+    def remove(self, fault_id: str) -> None:
+        self._loop.run(self.server.remove_fault(fault_id), what=f"removing the fault rule {fault_id}")
+
+    def rules(self) -> list[dict[str, Any]]:
+        return self._loop.run(self.server.faults(), what="reading the fault rules")
 
 
 class OnServer(Implementation):
@@ -209,7 +260,9 @@ class OnServer(Implementation):
         self.server = server
         self._loop = loop
         self.name = inner.name
-        self.capabilities = dataclasses.replace(inner.capabilities, reset=server.steerable)
+        self.capabilities = dataclasses.replace(
+            inner.capabilities, reset=server.steerable, fault_control=server.steerable
+        )
         self._labels: dict[str, str] = {}
 
     def open_device(self, uid: str, label: str, on_event: EventSink) -> Device:
@@ -226,6 +279,11 @@ class OnServer(Implementation):
         self._labels.clear()
         self._loop.run(self.server.reset(), what="resetting the server")
 
+    def faults(self) -> FaultControl:
+        if not self.server.steerable:
+            raise NotImplementedError(f"{self.server.describe()['server']} has no steering API for faults")
+        return ServerFaultControl(self.server, self._loop)
+
     def _journal(self) -> Sequence[JournalEntry]:
         return self._loop.run(self.server.journal(), what="reading the server's journal")
 
@@ -240,7 +298,11 @@ class OnServer(Implementation):
 
     def wire_log(self) -> Sequence[WireEntry]:
         return [
-            dataclasses.replace(entry, device=self._labels.get(entry.device or "", entry.device))
+            dataclasses.replace(
+                entry,
+                device=self._labels.get(entry.device or "", entry.device),
+                text=self._named(entry.text) if entry.kind == "fault" else entry.text,
+            )
             for entry in wire_entries(self._journal())
         ]
 

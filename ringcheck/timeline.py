@@ -18,7 +18,7 @@ from .scene import DEFAULT_LISTENER, Scene
 
 SERVER = "server"
 
-BeatKind = Literal["request", "response", "frame", "timer", "callback", "refused", "missed"]
+BeatKind = Literal["request", "response", "frame", "timer", "fault", "callback", "refused", "missed"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ def _wire_beat(entry: WireEntry, lanes: list[str]) -> Beat | None:
     device = entry.device if entry.device in lanes else None
     if entry.kind == "timer":
         return Beat("timer", SERVER, SERVER, entry.text)
+    if entry.kind == "fault":
+        # A mark on the lifeline of the device it struck (the server's, for one that names none).
+        lane = device or SERVER
+        return Beat("fault", lane, lane, entry.text)
     if device is None:
         return None
     if entry.kind == "request":

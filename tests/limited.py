@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from ringcheck.adapter import CallInfo, Capabilities, Device, EventSink, Implementation
+from ringcheck.faults import FaultControl
 from ringcheck.settings import Settings
 from ringcheck.targets import Target, build
 
@@ -39,6 +40,9 @@ class Limited(Implementation):
         self.resets += 1
         self.inner.reset()
 
+    def faults(self) -> FaultControl:
+        return self.inner.faults()
+
     def transcript(self) -> Sequence[str]:
         return self.inner.transcript()
 
@@ -47,7 +51,13 @@ class Limited(Implementation):
 
 
 FULL = Capabilities(
-    time_control=True, devices_per_user=4, group_calls=True, reset=True, sign_out=True, status_updates=True
+    time_control=True,
+    devices_per_user=4,
+    group_calls=True,
+    reset=True,
+    sign_out=True,
+    status_updates=True,
+    fault_control=True,
 )
 LACKING = {
     "time-control": dataclasses.replace(FULL, time_control=False),
@@ -55,6 +65,7 @@ LACKING = {
     "group-calls": dataclasses.replace(FULL, group_calls=False),
     "sign-out": dataclasses.replace(FULL, sign_out=False),
     "status-updates": dataclasses.replace(FULL, status_updates=False),
+    "fault-control": dataclasses.replace(FULL, fault_control=False),
     "reset": dataclasses.replace(FULL, reset=False),
 }
 

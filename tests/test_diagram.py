@@ -126,3 +126,15 @@ def test_the_mermaid_form_names_every_lane_and_beat() -> None:
     ]
     assert "    P0->>P2: POST /calls initiated" in text
     assert "    Note over P1: no. 1 onIncomingCallReceived (initiated)" in text
+
+
+def test_a_fault_is_a_red_mark_on_the_lane_of_the_device_it_struck() -> None:
+    scene = scene_with_alex_and_bob()
+    fault = WireEntry("fault", "Bob's phone", "⚡ dropped the cancelled event for bob (Bob's phone)")
+    timeline = build(scene, [*WIRE, fault])
+    [beat] = [b for b in timeline.beats if b.kind == "fault"]
+    assert (beat.source, beat.target) == ("Bob's phone", "Bob's phone")
+    root = ET.fromstring(diagram.to_svg(timeline))
+    marks = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == diagram.COLOURS["fault"]]
+    assert len(marks) == 1
+    assert "    Note over P1: ⚡ dropped the cancelled event for bob (Bob's phone)" in diagram.to_mermaid(timeline)

@@ -67,7 +67,7 @@ async def test_a_dropped_cancel_never_arrives_and_the_next_one_does(api: Api) ->
 
 async def test_a_delayed_frame_arrives_after_the_clock_moves_and_later_frames_overtake_it(api: Api) -> None:
     alex, _ = await api.online("alex", "alex-1")
-    bob, bob_socket = await api.online("bob", "bob-1")
+    _, bob_socket = await api.online("bob", "bob-1")
     await fault(api, {"action": "delay", "target": {"uid": "bob"}, "match": {"status": "initiated"}, "seconds": 5})
     session = session_of(await api.initiate(alex, "bob"))
     assert await bob_socket.events() == []
@@ -143,7 +143,7 @@ async def test_reconnects_are_refused_until_the_clock_moves_past_the_window(api:
 
 
 async def test_a_failed_accept_answers_503_and_changes_nothing(api: Api) -> None:
-    alex, bob, _, session = await ringing(api)
+    _, bob, _, session = await ringing(api)
     await fault(
         api,
         {
