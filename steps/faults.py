@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from ringcheck.faults import Fault
 from ringcheck.scene import Scene
 
 from .outcomes import NEWS, News
@@ -32,8 +33,6 @@ NEWS_OF = "|".join(STATUSES)
 def _fault(scene: Scene, who: str, action: str, status: str | None = None) -> None:
     """One rule, applied once, for the device ``who`` means ("Bob": his first device, "Bob's
     laptop": that one); a device whose id the implementation does not know: every device of his."""
-    from ringcheck.faults import Fault  # TODO: top-level once branch faults has it
-
     device = scene.device_of(who).device
     scene.implementation.faults().add(Fault(action, device.uid, device=device.wire_id, status=status))
 

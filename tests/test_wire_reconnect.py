@@ -97,7 +97,8 @@ async def test_a_refused_reconnect_is_tried_again_every_five_seconds(api: Api, p
     bob = phones["bob"]
     session = bob.device.session
     target = {"uid": "bob", "device": session.device_id}
-    (await api.admin("POST", "/faults", {"action": "refuse-reconnects", "target": target, "count": 2})).data
+    rule = {"action": "refuse-reconnects", "target": target, "count": 2}
+    assert (await api.admin("POST", "/faults", rule)).status == 201
     await drop(api, bob)
     await api.clock.advance(5)
     assert not session.connected and session.reconnects == 0
@@ -116,7 +117,7 @@ async def test_an_aborted_transport_is_reconnected_too(api: Api, phones: dict[st
     reader = bob.device.session._reader
     assert reader is not None
     target = {"uid": "bob", "device": bob.device.session.device_id}
-    (await api.admin("POST", "/faults", {"action": "close-socket", "target": target})).data
+    assert (await api.admin("POST", "/faults", {"action": "close-socket", "target": target})).status == 201
     await asyncio.wait_for(asyncio.shield(reader), DEADLINE)
     assert not bob.device.session.connected
     await api.clock.advance(5)

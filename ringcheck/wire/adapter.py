@@ -157,7 +157,7 @@ class SyncWireDevice(Device):
         async def wait() -> bool:
             try:
                 await asyncio.wait_for(self._device.session.wait_online(online), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
             return True
 

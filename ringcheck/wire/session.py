@@ -165,7 +165,7 @@ class WireSession:
                 }
             )
             reply = await ws.receive_json(timeout=5)
-        except (TypeError, ValueError, ConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, TypeError, ValueError, ConnectionError) as exc:
             await ws.close()
             raise ProtocolError(f"the WebSocket of {self.uid} closed before it was authenticated: {exc!r}") from None
         if not isinstance(reply, dict) or reply.get("type") != "auth" or reply.get("body", {}).get("code") != "200":
@@ -231,7 +231,7 @@ class WireSession:
             return
         try:
             await self._connect()
-        except (ProtocolError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, ProtocolError, aiohttp.ClientError, OSError) as exc:
             self._log(f"{self.uid}'s WebSocket reconnect failed ({exc}): trying again in {RECONNECT_SECONDS:g} s")
             self._schedule_reconnect()
             return
