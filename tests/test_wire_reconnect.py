@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import pytest
 import pytest_asyncio
 
-from ringcheck.adapter import Callback, CallType, ListenerEvent, ReceiverType
+from mockserver import ServerConfig
+from ringcheck.adapter import Callback, CallStatus, CallType, ListenerEvent, ReceiverType, Refused
 from ringcheck.wire.device import WireDevice
 from ringcheck.wire.session import Endpoint
 
-from .support import DEADLINE, Api
+from .support import DEADLINE, Api, running
 
 pytestmark = pytest.mark.asyncio
 
@@ -138,3 +139,31 @@ async def test_a_socket_the_app_closed_is_not_reopened(api: Api, phones: dict[st
     assert devices_online(api, "bob") == [] and devices_online(api, "alex") == []
     assert bob.device.session.reconnects == 0 and alex.device.session.reconnects == 0
     assert not [t for t in api.clock.pending if "reconnect" in t.label]
+
+
+async def test_ring_expiry_stops_the_ringing_when_the_caller_vanished() -> None:
+    """The caller's app dies while the call rings (its no-answer timer dies with it): only the
+    server's ring expiry tells the callee, who then stops ringing; answering is refused after."""
+    async with running(ServerConfig(admin=True, ring_expiry=30)) as api:
+        endpoint = Endpoint(api.server.base_url, api.config.app_id, api.config.api_key)
+        heard: list[ListenerEvent] = []
+        alex = WireDevice(endpoint, "alex", api.http, api.clock, lambda event: None, lambda line: None)
+        bob = WireDevice(endpoint, "bob", api.http, api.clock, heard.append, lambda line: None)
+        for device in (alex, bob):
+            await device.session.login()
+        bob.add_call_listener("app")
+        try:
+            call = await alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO, None)
+            await alex.close()  # the app is gone: no cancel, no timer
+            await api.clock.advance(30)
+            await bob.session.barrier()
+            assert [(e.callback, e.call.status) for e in heard] == [
+                (Callback.INCOMING_CALL_RECEIVED, CallStatus.INITIATED),
+                (Callback.INCOMING_CALL_CANCELLED, CallStatus.UNANSWERED),
+            ]
+            with pytest.raises(Refused) as refusal:
+                await bob.accept_call(call.session_id)
+            assert refusal.value.code == "ERR_CALL_TERMINATED"
+            assert bob.get_active_call() is None
+        finally:
+            await bob.close()
