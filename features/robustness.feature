@@ -71,6 +71,16 @@ Feature: When the network lets a phone down
     Then Bob is told that Alex cancelled the call
     And Alex and Bob are not told anything more
 
+  @needs:time-control @behaviour:reconnect-retries-while-refused
+  Scenario: Bob's phone is turned away when it first tries to reconnect, and gets back on a later try
+    When Alex starts an audio call to Bob
+    Then Bob is told of an incoming call from Alex
+    When Bob's phone loses its connection and is turned away for 8 seconds
+    And Bob's phone is back online 15 seconds later
+    And Alex cancels the call
+    Then Bob is told that Alex cancelled the call
+    And Alex and Bob are not told anything more
+
   @doc:cancel-call @needs:time-control @behaviour:reconnect-tells-nothing-missed @behaviour:answering-a-finished-call-refused @behaviour:terminal-call-never-changes
   Scenario: Alex cancels while Bob's phone is offline; back online, Bob's phone is not told
     When Alex starts an audio call to Bob

@@ -30,11 +30,11 @@ STATUSES = {
 NEWS_OF = "|".join(STATUSES)
 
 
-def _fault(scene: Scene, who: str, action: str, status: str | None = None) -> None:
+def _fault(scene: Scene, who: str, action: str, status: str | None = None, seconds: float | None = None) -> None:
     """One rule, applied once, for the device ``who`` means ("Bob": his first device, "Bob's
     laptop": that one); a device whose id the implementation does not know: every device of his."""
     device = scene.device_of(who).device
-    scene.implementation.faults().add(Fault(action, device.uid, device=device.wire_id, status=status))
+    scene.implementation.faults().add(Fault(action, device.uid, device=device.wire_id, status=status, seconds=seconds))
 
 
 @given(parsers.re(rf"(?P<who>{WHO}) will miss the news (?P<news>{NEWS_OF})"))
@@ -47,10 +47,18 @@ def will_hear_twice(scene: Scene, who: str, news: str) -> None:
     _fault(scene, who, "duplicate", status=STATUSES[news])
 
 
-@when(parsers.re(rf"(?P<who>{WHO}) loses (?:his|her|their|its) connection"))
-def loses_connection(scene: Scene, who: str) -> None:
-    """The server drops the socket as a network would (no goodbye); the step ends once the
-    device has noticed, so whatever happens next happens while it is away."""
+@when(
+    parsers.re(
+        rf"(?P<who>{WHO}) loses (?:his|her|their|its) connection"
+        r"(?: and is turned away for (?P<away>[0-9.]+) seconds)?"
+    )
+)
+def loses_connection(scene: Scene, who: str, away: str | None = None) -> None:
+    """The server drops the socket as a network would (no goodbye), and if said, refuses the
+    device's reconnects for a while; the step ends once the device has noticed the drop, so
+    whatever happens next happens while it is away."""
+    if away is not None:
+        _fault(scene, who, "refuse-reconnects", seconds=float(away))
     _fault(scene, who, "close-socket")
     if not scene.device_of(who).device.wait_online(False, scene.deadline):
         raise AssertionError(f"{who} should have noticed within {scene.deadline:g} s that the connection dropped")
