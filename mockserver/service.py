@@ -186,8 +186,9 @@ class CallService:
             seconds = found.rule.seconds or 0.0
 
             async def send_late() -> None:
-                self._journal_frame(recipient, session_id, status, frame_json)
-                await self.hub.post(recipient, text)
+                if recipient.device in self.hub.devices_of(recipient.uid):  # not gone meanwhile
+                    self._journal_frame(recipient, session_id, status, frame_json)
+                    await self.hub.post(recipient, text)
 
             self._delayed.append(self.clock.call_later(seconds, send_late, label=f"{found.rule.id} delays a frame"))
             if len(self._delayed) > 1_000:
