@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from .config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
+from .config import DEFAULT_API_KEY, DEFAULT_APP_ID, ON_RECONNECT, ServerConfig
 from .cors import checked_origin
 from .directory import DEFAULT_SEED, load_seed
 from .server import MockServer
@@ -43,6 +43,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="SECONDS",
         help="the server marks calls still ringing after SECONDS unanswered (default: off)",
+    )
+    parser.add_argument(
+        "--on-reconnect",
+        choices=ON_RECONNECT,
+        default="nothing",
+        help="what a device that reconnects is sent: nothing, or current-state (the latest message of "
+        "every call that changed while it was away) (default: %(default)s)",
     )
     parser.add_argument(
         "--loop",
@@ -117,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         tls_dir=args.tls_dir,
         ring_expiry=args.ring_expiry,
         cors_origins=cors_origins,
+        on_reconnect=args.on_reconnect,
     )
     runner = loop_runner(args.loop)
     if runner is None:

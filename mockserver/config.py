@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .directory import DEFAULT_SEED, Seed
 
 DEFAULT_APP_ID = "ringcheck"
 DEFAULT_API_KEY = "ringcheck-api-key"
+OnReconnect = Literal["nothing", "current-state"]
+ON_RECONNECT: tuple[OnReconnect, ...] = ("nothing", "current-state")
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,7 @@ class ServerConfig:
     """Seconds after which the server itself marks a call still ringing unanswered; off if None."""
     cors_origins: tuple[str, ...] = ()
     """Origins allowed by CORS besides loopback ones (``*``: any); see ``mockserver/cors.py``."""
+    on_reconnect: OnReconnect = "nothing"
+    """What a device that authenticates again after a disconnection is sent: ``nothing`` (as
+    CometChat: the SDK must ask), or ``current-state``, the latest call message of every call of its
+    user that changed while it was away, once per call (see docs/faults.md)."""

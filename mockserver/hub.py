@@ -102,9 +102,52 @@ class Recipient:
     device: str
 
 
+MAX_AWAY_DEVICES = 16
+"""Recently disconnected devices remembered per user (the oldest is forgotten first)."""
+MAX_MISSED_CALLS = 100
+"""Calls remembered per away device (the oldest is forgotten first)."""
+
+
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, remember_away: bool = False) -> None:
         self._devices: dict[str, dict[str, Connection]] = {}
+        self.remember_away = remember_away
+        """Keep, per recently disconnected device, the calls it missed (``--on-reconnect current-state``)."""
+        self._away: dict[str, dict[str, dict[str, str | None]]] = {}
+        """uid -> device -> session id -> the device whose request caused the latest missed event."""
+
+    def went_away(self, connection: Connection) -> None:
+        """The device disconnected (not replaced): from now on it misses what its user is told."""
+        if not self.remember_away:
+            return
+        away = self._away.setdefault(connection.uid, {})
+        away.pop(connection.device, None)
+        away[connection.device] = {}
+        while len(away) > MAX_AWAY_DEVICES:
+            del away[next(iter(away))]
+
+    def note_missed(self, audiences: tuple[Audience, ...], origin: str | None, session_id: str) -> None:
+        """An event the audiences' away devices did not get: remember its call for their return."""
+        for audience in audiences:
+            away = self._away.get(audience.uid)
+            if not away:
+                continue
+            devices = list(away) if isinstance(audience, AllDevices) else [audience.device]
+            for device in devices:
+                missed = away.get(device)
+                if missed is None or device == origin or self._connection(Recipient(audience.uid, device)):
+                    continue
+                missed.pop(session_id, None)
+                missed[session_id] = origin
+                while len(missed) > MAX_MISSED_CALLS:
+                    del missed[next(iter(missed))]
+
+    def came_back(self, uid: str, device: str) -> dict[str, str | None]:
+        """The calls the device missed while away (each once, oldest first); it is away no longer."""
+        return self._away.get(uid, {}).pop(device, None) or {}
+
+    def forget_away(self) -> None:
+        self._away.clear()
 
     def attach(self, connection: Connection) -> Connection | None:
         """Register ``connection``; return the one it replaces (a device that reconnected)."""

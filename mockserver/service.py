@@ -17,6 +17,7 @@ from . import faults, jsonio, wire
 from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Status, new_session_id_factory
 from .clock import Clock, TimerHandle
 from .directory import Directory
+from .errors import Refusal
 from .faults import FaultPlane
 from .hub import Hub, Recipient
 from .journal import Journal
@@ -56,6 +57,7 @@ class CallService:
             handle.cancel()
         self._delayed.clear()
         self.faults.reset()
+        self.hub.forget_away()
         self.book.reset()
 
     def render(self, call: Call) -> dict[str, Any]:
@@ -108,11 +110,39 @@ class CallService:
             written.append(self.hub.post(recipient, text))
             if faulty and self.faults.held:
                 self._release_held(recipient, written)
+        if self.hub.remember_away:
+            self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
         if len(written) == 1:
             await written[0]  # the usual case, without a gathering future
         elif written:
             await asyncio.gather(*written)
         return Published(message, message_json)
+
+    async def catch_up(self, recipient: Recipient) -> None:
+        """A device back from a disconnection: send it, once per call, the current call message of
+        every call of its user that changed while it was away (``--on-reconnect current-state``)."""
+        written: list[asyncio.Future[bool]] = []
+        for session_id, origin in self.hub.came_back(recipient.uid, recipient.device).items():
+            try:
+                call = self.book.get(session_id)
+            except Refusal:  # forgotten by a reset meanwhile
+                continue
+            message = self.render(call)
+            frame_json = wire.encoded_frame(self.app_id, origin, message, jsonio.dumps(message))
+            status = str(call.status)
+            self.journal.add(
+                "frame",
+                f"told {recipient.uid} ({recipient.device}) on its return: {session_id} {status}",
+                uid=recipient.uid,
+                device=recipient.device,
+                sessionId=session_id,
+                status=status,
+                frame=frame_json,
+                reconnect=True,
+            )
+            written.append(self.hub.post(recipient, frame_json.decode()))
+        if written:
+            await asyncio.gather(*written)
 
     def _journal_frame(self, recipient: Recipient, session_id: str, status: str, frame_json: bytes) -> None:
         self.journal.add(
@@ -156,8 +186,9 @@ class CallService:
             seconds = found.rule.seconds or 0.0
 
             async def send_late() -> None:
-                self._journal_frame(recipient, session_id, status, frame_json)
-                await self.hub.post(recipient, text)
+                if recipient.device in self.hub.devices_of(recipient.uid):  # not gone meanwhile
+                    self._journal_frame(recipient, session_id, status, frame_json)
+                    await self.hub.post(recipient, text)
 
             self._delayed.append(self.clock.call_later(seconds, send_late, label=f"{found.rule.id} delays a frame"))
             if len(self._delayed) > 1_000:

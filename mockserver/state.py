@@ -32,7 +32,7 @@ class ServerState:
     @classmethod
     def create(cls, config: ServerConfig, clock: Clock) -> ServerState:
         directory = Directory(config.seed)
-        hub = Hub()
+        hub = Hub(remember_away=config.on_reconnect == "current-state")
         journal = Journal(clock.now)
         calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry)
         return cls(config, clock, directory, hub, journal, Sessions(), calls)

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import faults
-from .hub import Connection
+from .hub import Connection, Recipient
 from .state import STATE, ServerState
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
     finally:
         if connection is not None and state.hub.detach(connection):
+            state.hub.went_away(connection)
             await connection.close()
             state.journal.add(
                 "connection",
@@ -145,4 +146,6 @@ async def _authenticate(
         await replaced.close()
         await replaced.hang_up()
     state.journal.add("connection", f"{uid} ({device}) connected", uid=uid, device=device)
+    if state.hub.remember_away:
+        await state.calls.catch_up(Recipient(uid, device))
     return connection

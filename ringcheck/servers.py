@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from mockserver import MockServer, ServerConfig, VirtualClock
+from mockserver.config import OnReconnect
 
 from .adapter import Device, EventSink, Implementation, WireEntry
 from .faults import Fault, FaultControl
@@ -119,8 +120,8 @@ class EmbeddedServer(ServerHandle):
 
     steerable = True
 
-    def __init__(self, tls: bool = False) -> None:
-        self.server = MockServer(ServerConfig(admin=True, tls=tls))
+    def __init__(self, tls: bool = False, on_reconnect: OnReconnect = "nothing") -> None:
+        self.server = MockServer(ServerConfig(admin=True, tls=tls, on_reconnect=on_reconnect))
         assert isinstance(self.server.clock, VirtualClock)
         self.shares_clock = self.server.clock
         self._since = 0

@@ -264,3 +264,47 @@ async def test_the_inbox_sees_the_close_after_the_abort(api: Api) -> None:
     _, bob_socket = await api.online("bob", "bob-1")
     await fault(api, {"action": "close-socket", "target": {"uid": "bob", "device": "bob-1"}})
     assert await bob_socket.next() is CLOSED
+
+
+async def away(api: Api, socket: Socket) -> None:
+    """Close the device's socket and wait until the server has seen it go."""
+    since = str((await api.admin("GET", "/journal")).data["next"])
+    await socket.close()
+    params = {"kind": "connection", "uid": socket.login.uid, "since": since, "timeout": "5"}
+    found = (await api.admin("GET", "/journal/wait", params=params)).data
+    assert found["summary"].endswith("disconnected"), found
+
+
+async def reconnect_story(api: Api) -> tuple[Socket, str, str]:
+    """Bob hears a ring, goes away; meanwhile Alex cancels it, and calls and cancels again."""
+    alex, bob, bob_socket, first = await ringing(api)
+    await away(api, bob_socket)
+    await api.update(alex, first, "cancelled")
+    second = session_of(await api.initiate(alex, "bob"))
+    await api.update(alex, second, "cancelled")
+    return await api.connect(bob), first, second
+
+
+async def test_on_reconnect_current_state_sends_the_latest_of_each_call_missed_once() -> None:
+    async with running(ServerConfig(admin=True, on_reconnect="current-state")) as api:
+        socket, first, second = await reconnect_story(api)
+        frames = await socket.settle()
+        calls = [
+            (f["body"]["data"]["entities"]["on"]["entity"]["sessionid"], f["body"]["data"]["action"]) for f in frames
+        ]
+        assert calls == [(first, "cancelled"), (second, "cancelled")]
+        assert all(f["deviceId"] == "alex-1" for f in frames)
+        entries = (await api.admin("GET", "/journal", params={"kind": "frame", "reconnect": "True"})).data["entries"]
+        assert [e["summary"] for e in entries] == [
+            f"told bob (bob-1) on its return: {first} cancelled",
+            f"told bob (bob-1) on its return: {second} cancelled",
+        ]
+        # Once: a second return with nothing new brings nothing.
+        await away(api, socket)
+        again = await api.connect(socket.login)
+        assert await again.settle() == []
+
+
+async def test_by_default_a_reconnecting_device_is_sent_nothing(api: Api) -> None:
+    socket, _, _ = await reconnect_story(api)
+    assert await socket.settle() == []

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from mockserver import ServerConfig
+from mockserver.cli import parse_args
 from mockserver.errors import ErrorCode, Refusal
 from mockserver.faults import MAX_RULES, FaultPlane, describe
 
@@ -180,3 +182,10 @@ def test_the_rule_reads_back_as_it_was_given() -> None:
     found = plane.on_frame("bob", "b1", "ended")
     assert found is not None
     assert describe(found, status="ended") == "fault fault-1: delayed the ended event for bob (b1) by 2.5 s"
+
+
+def test_the_reconnect_option_is_on_the_command_line_and_nothing_by_default() -> None:
+    assert parse_args([]).on_reconnect == "nothing" == ServerConfig().on_reconnect
+    assert parse_args(["--on-reconnect", "current-state"]).on_reconnect == "current-state"
+    with pytest.raises(SystemExit):
+        parse_args(["--on-reconnect", "everything"])
