@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from mockserver import ServerConfig
+from mockserver.config import OnReconnect
 from ringcheck.adapter import Callback, CallStatus, CallType, ListenerEvent, ReceiverType, Refused
 from ringcheck.wire.device import WireDevice
 from ringcheck.wire.session import Endpoint
@@ -167,3 +168,35 @@ async def test_ring_expiry_stops_the_ringing_when_the_caller_vanished() -> None:
             assert bob.get_active_call() is None
         finally:
             await bob.close()
+
+
+@pytest.mark.parametrize(("on_reconnect", "told"), [("nothing", False), ("current-state", True)])
+async def test_what_a_reconnected_device_is_told_follows_the_servers_option(
+    on_reconnect: OnReconnect, told: bool
+) -> None:
+    """Default: a cancel sent while Bob was away is lost to him. With ``current-state`` the server
+    sends the call's current message when he is back, and the reference client acts on it as on
+    any cancel: it tells the app, and the phone stops ringing."""
+    async with running(ServerConfig(admin=True, on_reconnect=on_reconnect)) as api:
+        endpoint = Endpoint(api.server.base_url, api.config.app_id, api.config.api_key)
+        heard: list[ListenerEvent] = []
+        alex = WireDevice(endpoint, "alex", api.http, api.clock, lambda event: None, lambda line: None)
+        bob = Phone(WireDevice(endpoint, "bob", api.http, api.clock, heard.append, lambda line: None), heard)
+        for device in (alex, bob.device):
+            await device.session.login()
+        bob.device.add_call_listener("app")
+        try:
+            call = await alex.initiate_call("bob", ReceiverType.USER, CallType.AUDIO, None)
+            await bob.device.session.barrier()
+            await drop(api, bob)
+            await alex.reject_call(call.session_id, CallStatus.CANCELLED)
+            await api.clock.advance(5)
+            assert bob.device.session.connected
+            await bob.device.session.barrier()
+            expected = [(Callback.INCOMING_CALL_RECEIVED, CallStatus.INITIATED)]
+            if told:
+                expected.append((Callback.INCOMING_CALL_CANCELLED, CallStatus.CANCELLED))
+            assert [(e.callback, e.call.status) for e in heard] == expected
+        finally:
+            await alex.close()
+            await bob.device.close()
