@@ -280,6 +280,25 @@ MUTANTS = [
         "        if False:\n            raise Refusal(\n                ErrorCode.CALL_NOT_STARTED,",
         ("test_a_call_that_is_still_ringing_cannot_be_ended_only_cancelled",),
     ),
+    Mutant(
+        "the reference client never reconnects a dropped socket",
+        "ringcheck/wire/session.py",
+        'reconnecting in {RECONNECT_SECONDS:g} s")\n        self._schedule_reconnect()',
+        'reconnecting in {RECONNECT_SECONDS:g} s")',
+        (
+            "test_bobs_phone_loses_its_connection_while_the_call_rings_comes_back_and_hears_the_cancel",
+            "test_alex_cancels_while_bobs_phone_is_offline_back_online_bobs_phone_is_not_told",
+        ),
+        says="should have reconnected",
+    ),
+    Mutant(
+        "the reference client gives up after one refused reconnect",
+        "ringcheck/wire/session.py",
+        'trying again in {RECONNECT_SECONDS:g} s")\n            self._schedule_reconnect()',
+        'trying again in {RECONNECT_SECONDS:g} s")',
+        ("test_bobs_phone_is_turned_away_when_it_first_tries_to_reconnect_and_gets_back_on_a_later_try",),
+        says="should have reconnected",
+    ),
 ]
 
 
