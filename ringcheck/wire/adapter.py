@@ -22,6 +22,8 @@ from .device import WireDevice
 
 T = TypeVar("T")
 OPERATION_DEADLINE = 10.0
+LOCKSTEP_SECONDS = 1.0
+"""Largest move of the client's and a remote server's clocks per round of advance_time."""
 
 
 class WireImplementation(Implementation):
@@ -69,9 +71,18 @@ class WireImplementation(Implementation):
 
     def advance_time(self, seconds: float) -> None:
         async def advance() -> None:
-            await self.clock.advance(seconds)
-            if self.clock is not self.server.shares_clock:
-                await self.server.advance(seconds)
+            if self.clock is self.server.shares_clock:
+                await self.clock.advance(seconds)
+                return
+            # Two clocks (a server elsewhere): move them together, the server first in each
+            # round, so what a client timer does meets the server at the time it fires (a
+            # reconnect tried while the server refuses reconnects for a while, say).
+            remaining = seconds
+            while remaining > 0:
+                step = min(LOCKSTEP_SECONDS, remaining)
+                await self.server.advance(step)
+                await self.clock.advance(step)
+                remaining -= step
 
         self._run(advance(), f"advancing time by {seconds:g} s")
 
