@@ -19,7 +19,7 @@ from mockserver import ServerConfig
 from mockserver.config import OnReconnect
 from ringcheck.adapter import Callback, CallStatus, CallType, ListenerEvent, ReceiverType, Refused
 from ringcheck.wire.device import WireDevice
-from ringcheck.wire.session import Endpoint
+from ringcheck.wire.session import Endpoint, ProtocolError
 
 from .support import DEADLINE, Api, running
 
@@ -126,9 +126,13 @@ async def test_an_aborted_transport_is_reconnected_too(api: Api, phones: dict[st
     assert bob.device.session.connected and devices_online(api, "bob") == [bob.device.session.device_id]
 
 
-async def test_settle_while_disconnected_returns_at_once(api: Api, phones: dict[str, Phone]) -> None:
+async def test_settle_while_disconnected_fails_at_once_saying_why(api: Api, phones: dict[str, Phone]) -> None:
+    """Not a vacuous pass: a device that cannot hear anything cannot show it was told nothing."""
     bob = phones["bob"]
     await drop(api, bob)
+    with pytest.raises(ProtocolError, match="dropped and has not reconnected"):
+        await asyncio.wait_for(bob.device.session.barrier(), DEADLINE)
+    await api.clock.advance(5)
     await asyncio.wait_for(bob.device.session.barrier(), DEADLINE)
 
 

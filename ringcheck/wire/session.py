@@ -203,14 +203,14 @@ class WireSession:
         self._socket_closed()
 
     def _socket_closed(self) -> None:
-        """Nothing more arrives through this socket: release whoever waits for a pong on it
-        (there is nothing left to wait for) and, unless the device closed it, reconnect."""
+        """Nothing more arrives through this socket: whoever waits for a pong on it is told so
+        (the frames it waited for are lost) and, unless the device closed it, it reconnects."""
         self._online.clear()
         self._offline.set()
         while self._pongs:
             waiting = self._pongs.popleft()
             if not waiting.done():
-                waiting.set_result(None)
+                waiting.set_exception(ProtocolError(f"{self.uid}'s WebSocket closed while settling"))
         if self._closing or self._signed_out:
             return
         if self._clock is None:
@@ -254,19 +254,22 @@ class WireSession:
     async def barrier(self) -> None:
         """Ping and await the pong: every frame the server queued for us before has been handled.
 
-        A device without an open socket (signed out, or dropped and not yet reconnected) returns
-        at once: nothing can arrive for it, so there is nothing to wait for. A socket that closes
-        while we wait releases the wait the same way.
+        A device that signed out has no socket, and nothing can arrive for it: that returns at
+        once. A device whose socket dropped and has not reconnected yet fails at once instead,
+        saying so: "Bob was told nothing more" must not pass just because Bob could hear nothing
+        (the SDK's bridge decides the same). Scenarios about drops wait for the reconnect first.
         """
-        ws = self._ws
-        if self._signed_out or ws is None or ws.closed:
+        if self._signed_out:
             return
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise ProtocolError(
+                f"{self.uid}'s WebSocket is not open (it dropped and has not reconnected yet), "
+                "so what it was not told cannot be checked"
+            )
         pong: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pongs.append(pong)
-        try:
-            await ws.send_json({"action": "ping", "ack": "true"})
-        except (ConnectionError, RuntimeError):
-            return  # closed under us; the reader releases the future
+        await ws.send_json({"action": "ping", "ack": "true"})
         await pong
 
     def _stop_reconnecting(self) -> None:
