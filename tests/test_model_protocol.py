@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
@@ -408,6 +408,8 @@ def run_machine(machine: type[ProtocolMachine]) -> None:
             deadline=None,
             derandomize=True,
             database=None,
+            # A failing history is printed as found: shrinking one means thousands of server runs.
+            phases=[Phase.explicit, Phase.generate],
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
