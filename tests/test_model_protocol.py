@@ -34,7 +34,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from mockserver import MockServer, ServerConfig
 
-from .support import Api, Login, Reply, Socket, world
+from .support import Api, Login, Socket, world
 
 EXAMPLES = int(os.environ.get("RINGCHECK_MODEL_EXAMPLES", "50"))
 STEPS = 30
@@ -111,7 +111,7 @@ class Oracle:
         self.now = 0
 
     def initiate(self, caller: tuple[str, str], receiver: str, group: bool) -> tuple[tuple[str, ...], Told]:
-        uid, device = caller
+        uid = caller[0]
         if group:
             if uid not in GROUP_MEMBERS:
                 raise Refused("ERR_CALL_NOT_A_PART")
@@ -134,52 +134,68 @@ class Oracle:
             raise Refused("ERR_CALL_TERMINATED")
         if status == "initiated":
             raise Refused("ERR_CALL_INVALID_INIT")
-        caller_device = call.caller[1]
-        if status == "ongoing":
-            if is_caller:
-                raise Refused("ERR_CALL_WRONG_PARTY")
-            if uid in call.joined:
-                raise Refused("ERR_CALL_USER_ALREADY_JOINED")
-            if uid in call.rejected:
-                raise Refused("ERR_CALL_USER_ALREADY_REJECTED")
-            first = call.status == "initiated"
-            call.status = "ongoing"
-            call.joined[uid] = device
-            # SPEC 4: the caller hears the first accept only; the member's other devices stop ringing.
-            return Told("ongoing", ([caller_device] if first else []) + devices_of(uid))
-        if status in ("rejected", "busy"):
-            if call.group and status == "busy":
-                raise Refused("ERR_CALL_GROUP_INVALID_STATUS")
-            if is_caller:
-                raise Refused("ERR_CALL_WRONG_PARTY")
-            if (not call.group or uid in call.joined) and call.status == "ongoing":
-                raise Refused("ERR_CALL_ONGOING_TO_INVALID")
-            if uid in call.rejected:
-                raise Refused("ERR_CALL_USER_ALREADY_REJECTED")
-            if not call.group:
-                call.status = status
-                return Told(status, [caller_device, *devices_of(uid)])
-            call.rejected.add(uid)
-            if not call.ringing() and not call.joined:
-                call.status = "rejected"
-                return Told("rejected", [caller_device, *devices_of(uid)])
-            # One member's no: only that member's other devices hear it; the call goes on.
-            return Told("rejected", devices_of(uid))
-        if status in ("cancelled", "unanswered"):
-            if not is_caller:
-                raise Refused("ERR_CALL_WRONG_PARTY")
-            if call.status == "ongoing":
-                raise Refused("ERR_CALL_ONGOING_TO_INVALID")
-            ringing = call.ringing()
+        move = {
+            "ongoing": self._accept,
+            "rejected": self._reject,
+            "busy": self._reject,
+            "cancelled": self._withdraw,
+            "unanswered": self._withdraw,
+            "ended": self._end,
+        }[status]
+        return move(call, uid, device, is_caller, status)
+
+    @staticmethod
+    def _accept(call: ModelCall, uid: str, device: str, is_caller: bool, status: str) -> Told:
+        if is_caller:
+            raise Refused("ERR_CALL_WRONG_PARTY")
+        if uid in call.joined:
+            raise Refused("ERR_CALL_USER_ALREADY_JOINED")
+        if uid in call.rejected:
+            raise Refused("ERR_CALL_USER_ALREADY_REJECTED")
+        first = call.status == "initiated"
+        call.status = "ongoing"
+        call.joined[uid] = device
+        # SPEC 4: the caller hears the first accept only; the member's other devices stop ringing.
+        return Told("ongoing", ([call.caller[1]] if first else []) + devices_of(uid))
+
+    @staticmethod
+    def _reject(call: ModelCall, uid: str, device: str, is_caller: bool, status: str) -> Told:
+        if call.group and status == "busy":
+            raise Refused("ERR_CALL_GROUP_INVALID_STATUS")
+        if is_caller:
+            raise Refused("ERR_CALL_WRONG_PARTY")
+        if (not call.group or uid in call.joined) and call.status == "ongoing":
+            raise Refused("ERR_CALL_ONGOING_TO_INVALID")
+        if uid in call.rejected:
+            raise Refused("ERR_CALL_USER_ALREADY_REJECTED")
+        if not call.group:
             call.status = status
-            return Told(status, [caller_device, *(d for m in ringing for d in devices_of(m))])
-        assert status == "ended"
+            return Told(status, [call.caller[1], *devices_of(uid)])
+        call.rejected.add(uid)
+        if not call.ringing() and not call.joined:
+            call.status = "rejected"
+            return Told("rejected", [call.caller[1], *devices_of(uid)])
+        # One member's no: only that member's other devices hear it; the call goes on.
+        return Told("rejected", devices_of(uid))
+
+    @staticmethod
+    def _withdraw(call: ModelCall, uid: str, device: str, is_caller: bool, status: str) -> Told:
+        if not is_caller:
+            raise Refused("ERR_CALL_WRONG_PARTY")
+        if call.status == "ongoing":
+            raise Refused("ERR_CALL_ONGOING_TO_INVALID")
+        ringing = call.ringing()
+        call.status = status
+        return Told(status, [call.caller[1], *(d for m in ringing for d in devices_of(m))])
+
+    @staticmethod
+    def _end(call: ModelCall, uid: str, device: str, is_caller: bool, status: str) -> Told:
         if call.status == "initiated":
             raise Refused("ERR_CALL_NOT_STARTED")
         if not is_caller and uid not in call.joined:
             raise Refused("ERR_CALL_WRONG_PARTY")
         call.status = "ended"
-        return Told("ended", [caller_device, *call.joined.values()])
+        return Told("ended", [call.caller[1], *call.joined.values()])
 
     def expire(self, call: ModelCall) -> Told:
         """The server's ring expiry: unanswered, heard by the caller's device too (nobody asked)."""
@@ -319,7 +335,9 @@ class ProtocolMachine(RuleBasedStateMachine):
             return
         session_id = str(reply.data["data"]["entities"]["on"]["entity"]["sessionid"])
         assert session_id not in self.oracle.calls
-        self.oracle.calls[session_id] = ModelCall(session_id, (uid, caller), group, members, "initiated", self.oracle.now)
+        self.oracle.calls[session_id] = ModelCall(
+            session_id, (uid, caller), group, members, "initiated", self.oracle.now
+        )
         self.order.append(session_id)
         self.heard[(caller, session_id)] = "initiated"
         self.count("initiate applied")
@@ -347,7 +365,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         if role == "caller":
             actor = call.caller[1]
         elif role == "caller's other device":
-            actor = next(d for d in devices_of(call.caller[0]) if d != call.caller[1] or len(devices_of(call.caller[0])) == 1)
+            actor = next(
+                d for d in devices_of(call.caller[0]) if d != call.caller[1] or len(devices_of(call.caller[0])) == 1
+            )
         else:
             member_devices = [d for m in call.members for d in devices_of(m)]
             actor = member_devices[pick % len(member_devices)] if member_devices else call.caller[1]
