@@ -19,9 +19,9 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import jsonio
 from .calls import AllDevices, Audience
@@ -159,8 +159,10 @@ class Connection:
                 done.set_result(False)
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """A connected device an event is for. A tuple: made and compared a few times per event,
+    and a frozen dataclass's ``__init__`` and ``__eq__`` run in Python, a tuple's in C."""
+
     uid: str
     device: str
 
@@ -195,13 +197,18 @@ class Hub:
         """Connected devices that the audiences name, without ``origin``, each once, in order."""
         seen: list[Recipient] = []
         for audience in audiences:
+            connected = self._devices.get(audience.uid)
+            if not connected:
+                continue
             if isinstance(audience, AllDevices):
-                candidates = [Recipient(audience.uid, d) for d in self.devices_of(audience.uid)]
+                devices: Iterable[str] = connected
             else:
-                candidates = [Recipient(audience.uid, audience.device)]
-            for recipient in candidates:
-                if recipient.device != origin and recipient not in seen and self._connection(recipient):
-                    seen.append(recipient)
+                devices = (audience.device,) if audience.device in connected else ()
+            for device in devices:
+                if device != origin:
+                    recipient = Recipient(audience.uid, device)
+                    if recipient not in seen:
+                        seen.append(recipient)
         return seen
 
     def post(self, recipient: Recipient, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
