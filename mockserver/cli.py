@@ -18,6 +18,9 @@ from .cors import checked_origin
 from .directory import DEFAULT_SEED, load_seed
 from .server import MockServer
 
+FULL_PASS_EVERY = 1000
+"""Middle-generation passes between two full ones (CPython's default is 10)."""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -78,6 +81,11 @@ async def serve(config: ServerConfig) -> None:
         # Everything made so far (modules, the seed's people) lives as long as the process: move
         # it out of the collector's way, so its full passes walk only what serving made.
         gc.freeze()
+        # And make those full passes rare: the journal keeps every request and frame, so survivors
+        # pile up and CPython ran a full pass about every thousand flows, a pause of 60-100 ms
+        # (benchmarks/profiles/) that sat in the event latency's p99. Serving makes no cycles of
+        # garbage to speak of, so the young generations' passes keep memory where it was.
+        gc.set_threshold(*gc.get_threshold()[:2], FULL_PASS_EVERY)
         print(server.banner(), flush=True)
         await stop.wait()
 

@@ -1,9 +1,17 @@
 """The devices connected over WebSocket, and ordered delivery of frames to them.
 
-Each connection has its own outbox drained by one writer task, so frames reach a device in the
-order the server decided them, even when several requests deliver to it at once. ``deliver``
-returns only once the frames are written, which lets a request answer after everyone was told.
-An event's frame arrives already encoded, once for all its recipients.
+Frames reach a device in the order the server decided them, even when several requests deliver
+to it at once. ``post`` returns a future that resolves once the frame is written, which lets a
+request answer after everyone was told. An event's frame arrives already encoded, once for all
+its recipients.
+
+Writing costs one call in the usual case: aiohttp writes a WebSocket frame to the socket at once
+unless the socket's buffer is full, so a frame posted to a device with nothing queued or being
+written is written right there, in the publisher's own step, and its future is already resolved
+when ``post`` returns: no writer task to wake, no second wake-up for the publisher, and no task
+parked per connected device (2 % of a flow's instructions and about 1 KiB per idle device,
+docs/benchmarks.md). Only a write that has to wait makes a writer task, which finishes it and
+then writes whatever was queued behind it, in order, and ends.
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import jsonio
 from .calls import AllDevices, Audience
@@ -23,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
 Hangup = Callable[[], Awaitable[object]]
+Steps = Generator[Any, None, None]
+"""An awaitable's ``__await__()``: what an asyncio Task drives, one ``send`` per step."""
 
 
 async def _nothing_to_hang_up() -> None:
@@ -31,6 +41,34 @@ async def _nothing_to_hang_up() -> None:
 
 def _nothing_to_abort() -> None:
     return None
+
+
+async def _finish(steps: Steps, waiting: Any) -> None:
+    """Drive to its end an awaitable started by hand that suspended on ``waiting``, as a Task would.
+
+    A Task resumes a coroutine with ``send(None)`` once the future it yielded is done, or with
+    ``throw(exc)`` if that future failed or the task was cancelled; so does this, so a write that
+    began in the publisher's step can go on in a writer task exactly as if it had started there.
+    """
+    while True:
+        try:
+            if waiting is None:  # a bare yield (asyncio.sleep(0)): just let the loop run once
+                await asyncio.sleep(0)
+            else:
+                # What a Task does with a future its coroutine yielded: the flag says "I yielded
+                # it to be waited for", and awaiting it again with the flag still set is an error.
+                waiting._asyncio_future_blocking = False
+                await waiting
+        except BaseException as exc:  # including our own cancellation: the write sees it where it waits
+            try:
+                waiting = steps.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting = steps.send(None)
+            except StopIteration:
+                return
 
 
 @dataclass(eq=False)
@@ -43,61 +81,95 @@ class Connection:
     abort: Callable[[], None] = _nothing_to_abort
     """Drop the socket without a close frame, as a network failure would (a fault rule)."""
     _outbox: deque[tuple[str, asyncio.Future[bool]]] = field(default_factory=deque)
-    """Frames waiting for the writer: a deque and one wake-up future rather than an
-    asyncio.Queue, whose bookkeeping cost more per frame than writing it."""
-    _wake: asyncio.Future[None] | None = None
+    """Frames not written yet, in order; the head is the one being written while a writer runs."""
     _writer: asyncio.Task[None] | None = None
+    """Runs only while a write waits for the socket; frames posted meanwhile queue behind it."""
+    _suspended: Steps | None = None
+    """The write that had to wait, until the writer takes it over and finishes it."""
     _closed: bool = False
 
     def start(self) -> None:
-        self._writer = asyncio.get_running_loop().create_task(self._drain(), name=f"ws-writer:{self.device}")
+        """Nothing to start: a writer is made only when a write has to wait."""
 
     def post(self, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
-        """Queue ``frame`` (a str is a frame already encoded); the future tells whether it was written."""
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        """Write ``frame`` (a str is a frame already encoded) after everything posted before it;
+        the future tells whether it was written, and is already resolved when the socket took it."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
         if self._closed:
-            # Nobody drains a closed outbox (e.g. a connection replaced by the device's reconnect):
+            # Nobody writes to a closed connection (e.g. one replaced by the device's reconnect):
             # a frame posted now is lost, and whoever awaits it must not wait forever.
             done.set_result(False)
             return done
-        self._outbox.append((frame if isinstance(frame, str) else jsonio.dumps(frame).decode(), done))
-        wake = self._wake
-        if wake is not None and not wake.done():
-            wake.set_result(None)
+        text = frame if isinstance(frame, str) else jsonio.dumps(frame).decode()
+        if self._writer is not None:
+            self._outbox.append((text, done))
+            return done
+        steps = self.send_text(text).__await__()
+        try:
+            waiting = steps.send(None)
+        except StopIteration:
+            done.set_result(True)
+        except Exception as exc:
+            self._lost(exc)
+            done.set_result(False)
+        else:
+            # The socket is full (or the write awaits something else): a writer finishes it.
+            self._outbox.append((text, done))
+            self._suspended = steps
+            self._writer = loop.create_task(self._drain(waiting), name=f"ws-writer:{self.device}")
         return done
 
-    async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            while not self._outbox:
-                self._wake = loop.create_future()
-                await self._wake
-            text, done = self._outbox.popleft()
-            written = False
-            try:
-                await self.send_text(text)
-                written = True
-            except (ConnectionError, RuntimeError) as exc:
-                log.info("could not write to %s/%s: %s", self.uid, self.device, exc)
-            finally:
-                # Also when cancelled mid-write by close(): the frame's publisher must not hang.
-                if not done.done():
-                    done.set_result(written)
+    async def _drain(self, waiting: Any) -> None:
+        """Finish the suspended write, then write the frames queued behind it, in order; then end."""
+        try:
+            while self._outbox:
+                text, done = self._outbox[0]
+                written = False
+                try:
+                    steps, self._suspended = self._suspended, None
+                    if steps is not None:
+                        await _finish(steps, waiting)
+                    else:
+                        await self.send_text(text)
+                    written = True
+                except Exception as exc:
+                    self._lost(exc)
+                finally:
+                    # Also when cancelled mid-write by close(): the frame's publisher must not hang.
+                    if self._outbox and self._outbox[0][1] is done:
+                        self._outbox.popleft()
+                    if not done.done():
+                        done.set_result(written)
+        finally:
+            self._writer = None
+
+    def _lost(self, exc: Exception) -> None:
+        if isinstance(exc, ConnectionError | RuntimeError):
+            log.info("could not write to %s/%s: %s", self.uid, self.device, exc)
+        else:
+            log.exception("unexpected failure writing to %s/%s", self.uid, self.device, exc_info=exc)
 
     async def close(self) -> None:
         self._closed = True
-        if self._writer is not None:
-            self._writer.cancel()
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+                await writer
+        if self._suspended is not None:  # the writer was cancelled before it took the write over
+            self._suspended.close()
+            self._suspended = None
         while self._outbox:
             _, done = self._outbox.popleft()
             if not done.done():
                 done.set_result(False)
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """A connected device an event is for. A tuple: made and compared a few times per event,
+    and a frozen dataclass's ``__init__`` and ``__eq__`` run in Python, a tuple's in C."""
+
     uid: str
     device: str
 
@@ -175,13 +247,18 @@ class Hub:
         """Connected devices that the audiences name, without ``origin``, each once, in order."""
         seen: list[Recipient] = []
         for audience in audiences:
+            connected = self._devices.get(audience.uid)
+            if not connected:
+                continue
             if isinstance(audience, AllDevices):
-                candidates = [Recipient(audience.uid, d) for d in self.devices_of(audience.uid)]
+                devices: Iterable[str] = connected
             else:
-                candidates = [Recipient(audience.uid, audience.device)]
-            for recipient in candidates:
-                if recipient.device != origin and recipient not in seen and self._connection(recipient):
-                    seen.append(recipient)
+                devices = (audience.device,) if audience.device in connected else ()
+            for device in devices:
+                if device != origin:
+                    recipient = Recipient(audience.uid, device)
+                    if recipient not in seen:
+                        seen.append(recipient)
         return seen
 
     def post(self, recipient: Recipient, frame: dict[str, Any] | str) -> asyncio.Future[bool]:

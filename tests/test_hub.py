@@ -55,6 +55,45 @@ async def test_frames_are_written_in_the_order_posted() -> None:
     await connection.close()
 
 
+async def test_a_frame_the_socket_takes_at_once_is_written_before_post_returns() -> None:
+    """The usual case: nothing queued, the write does not wait, so the frame is already written
+    and its future resolved when ``post`` returns (no writer task in between)."""
+    connection, wire = connected(Hub(), "bob", "bob-1")
+    done = connection.post({"n": 1})
+    assert done.done() and done.result() is True
+    assert [json.loads(text) for text in wire.written] == [{"n": 1}]
+    await connection.close()
+
+
+async def test_frames_posted_while_a_write_waits_follow_it_in_order() -> None:
+    """A write that has to wait (a full socket) holds every later frame behind it, then all go
+    in order, and the next frame after that is written at once again."""
+    connection, wire = connected(Hub(), "bob", "bob-1")
+    wire.release.clear()
+    waiting = [connection.post({"n": n}) for n in range(5)]
+    assert not any(done.done() for done in waiting), "nothing can be written while the first write waits"
+    assert wire.written == []
+    wire.release.set()
+    assert await asyncio.wait_for(asyncio.gather(*waiting), DEADLINE) == [True] * 5
+    assert [json.loads(text) for text in wire.written] == [{"n": n} for n in range(5)]
+    later = connection.post({"n": 5})
+    assert later.done() and later.result() is True
+    assert json.loads(wire.written[-1]) == {"n": 5}
+    await connection.close()
+
+
+async def test_a_waiting_write_that_fails_resolves_false_and_the_queue_still_goes() -> None:
+    """A write that waited and then failed must not hang its publisher nor those queued behind it."""
+    connection, wire = connected(Hub(), "bob", "bob-1")
+    wire.release.clear()
+    wire.fail_next = True
+    first, second = connection.post({"n": 1}), connection.post({"n": 2})
+    wire.release.set()
+    assert list(await asyncio.wait_for(asyncio.gather(first, second), DEADLINE)) == [False, True]
+    assert [json.loads(text) for text in wire.written] == [{"n": 2}]
+    await connection.close()
+
+
 async def test_a_failed_write_resolves_false_and_the_next_frame_still_goes() -> None:
     """One broken write must neither hang its publisher nor stop the writer."""
     connection, wire = connected(Hub(), "bob", "bob-1")
