@@ -216,6 +216,7 @@ class CallService:
             self.faults.hold(recipient.uid, recipient.device, Held(found.rule.id, session_id, status, text))
         elif action == "close-socket":
             self.hub.abort(recipient)
+            self.faults.release(recipient.uid, recipient.device)  # lost with the socket, not sent to the next one
         # drop (or a delay beyond the limit): nothing is sent.
         return True
 

@@ -532,3 +532,18 @@ async def test_a_delay_of_zero_waits_for_the_next_clock_advance(api: Api) -> Non
     assert await bob_socket.events() == []
     await api.admin("POST", "/clock/advance", {"seconds": 0})
     assert await bob_socket.events() == [("initiated", "alex-1")]
+
+
+async def test_frames_held_for_a_socket_a_rule_closes_are_lost_with_it(api: Api) -> None:
+    """Held frames go with the aborted socket: the device's next connection never gets them."""
+    alex, _ = await api.online("alex", "alex-1")
+    bob, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    await fault(api, {"action": "close-socket", "target": {"uid": "bob"}, "match": {"status": "cancelled"}})
+    first = session_of(await api.initiate(alex, "bob"))
+    await api.update(alex, first, "cancelled")
+    assert await bob_socket.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+    again = await api.connect(bob)
+    second = session_of(await api.initiate(alex, "bob"))
+    frames = await again.settle()
+    assert [f["body"]["data"]["entities"]["on"]["entity"]["sessionid"] for f in frames] == [second]
