@@ -171,7 +171,8 @@ async def get_fault(request: web.Request) -> web.Response:
 
 @routes.delete("/faults/{id}")
 async def delete_fault(request: web.Request) -> web.Response:
-    return ok(state_of(request).calls.faults.remove(request.match_info["id"]).as_json())
+    """Delete a rule; the frames a reorder rule was holding are sent now (journalled)."""
+    return ok((await state_of(request).calls.remove_fault(request.match_info["id"])).as_json())
 
 
 def create_admin_app() -> web.Application:

@@ -165,7 +165,23 @@ class CallBook:
     def calls(self) -> Iterator[Call]:
         return iter(self._calls.values())
 
+    def record(self, outcome: Outcome) -> Outcome:
+        """Keep a checked outcome's call: the one place a call changes. A new call gets its
+        session id here, so a checked call that a fault rule then fails uses none up."""
+        if not outcome.call.session_id:
+            outcome = replace(outcome, call=replace(outcome.call, session_id=self.new_session_id()))
+        self._calls[outcome.call.session_id] = outcome.call
+        return outcome
+
     def initiate(
+        self, caller: Party, receiver_type: ReceiverType, receiver_id: str, call_type: CallType, now: float
+    ) -> Outcome:
+        return self.record(self.check_initiate(caller, receiver_type, receiver_id, call_type, now))
+
+    def update(self, session_id: str, actor: Party, status: Status, now: float) -> Outcome:
+        return self.record(self.check_update(session_id, actor, status, now))
+
+    def check_initiate(
         self,
         caller: Party,
         receiver_type: ReceiverType,
@@ -189,7 +205,7 @@ class CallBook:
                 )
             members = tuple(m for m in group.members if m != caller.uid)
         call = Call(
-            session_id=self.new_session_id(),
+            session_id="",  # given by record()
             call_type=call_type,
             receiver_type=receiver_type,
             receiver_id=receiver_id,
@@ -200,10 +216,11 @@ class CallBook:
             updated_at=now,
             sender=caller.uid,
         )
-        return self._commit(call, caller.device, tuple(AllDevices(m) for m in members))
+        return self._outcome(call, caller.device, tuple(AllDevices(m) for m in members))
 
-    def update(self, session_id: str, actor: Party, status: Status, now: float) -> Outcome:
-        """Apply ``status`` to the call on behalf of ``actor``.
+    def check_update(self, session_id: str, actor: Party, status: Status, now: float) -> Outcome:
+        """What applying ``status`` to the call on behalf of ``actor`` would do; nothing changes
+        until :meth:`record` keeps the outcome.
 
         Checks run in a fixed, documented order (spec-notes): the session exists, the actor is a
         party, the call is not over, the status is a move forward, the actor may make this move,
@@ -242,7 +259,7 @@ class CallBook:
         if call is None or call.status is not Status.INITIATED:
             return None
         # Nobody's request caused it, so every device of the caller's side is told too.
-        return replace(self._withdraw(call, call.caller, True, Status.UNANSWERED, now), origin=None)
+        return self.record(replace(self._withdraw(call, call.caller, True, Status.UNANSWERED, now), origin=None))
 
     # -- transitions ------------------------------------------------------------------------
 
@@ -268,7 +285,7 @@ class CallBook:
         audiences: tuple[Audience, ...] = (AllDevices(actor.uid),)
         if first:
             audiences = (self._caller_side(call), *audiences)
-        return self._commit(updated, actor.device, audiences)
+        return self._outcome(updated, actor.device, audiences)
 
     def _reject(self, call: Call, actor: Party, is_caller: bool, status: Status, now: float) -> Outcome:
         if call.receiver_type is ReceiverType.GROUP and status is Status.BUSY:
@@ -289,15 +306,15 @@ class CallBook:
             )
         if call.receiver_type is ReceiverType.USER:
             updated = self._answered(call, actor, Answer.REJECTED, status, now)
-            return self._commit(updated, actor.device, (self._caller_side(call), AllDevices(actor.uid)))
+            return self._outcome(updated, actor.device, (self._caller_side(call), AllDevices(actor.uid)))
         # A group call: one member's no is that member's business, until nobody is left.
         still = call.status
         answered = self._answered(call, actor, Answer.REJECTED, still, now)
         everyone_declined = not answered.ringing_members() and not answered.joined_members()
         if everyone_declined:
             answered = replace(answered, status=Status.REJECTED, ended_at=now)
-            return self._commit(answered, actor.device, (self._caller_side(call), AllDevices(actor.uid)))
-        return self._commit(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)
+            return self._outcome(answered, actor.device, (self._caller_side(call), AllDevices(actor.uid)))
+        return self._outcome(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)
 
     def _withdraw(self, call: Call, actor: Party, is_caller: bool, status: Status, now: float) -> Outcome:
         """Cancel (the caller hangs up) or unanswered (the caller's no-answer timer ran out)."""
@@ -311,7 +328,7 @@ class CallBook:
         ringing = call.ringing_members()
         updated = replace(call, status=status, updated_at=now, ended_at=now, sender=actor.uid)
         audiences = (self._caller_side(call), *(AllDevices(m) for m in ringing))
-        return self._commit(updated, actor.device, audiences)
+        return self._outcome(updated, actor.device, audiences)
 
     def _end(self, call: Call, actor: Party, is_caller: bool, status: Status, now: float) -> Outcome:
         if call.status is Status.INITIATED:
@@ -329,7 +346,7 @@ class CallBook:
             )
         updated = replace(call, status=Status.ENDED, updated_at=now, ended_at=now, sender=actor.uid)
         audiences = (self._caller_side(call), *(OneDevice(uid, device) for uid, device in joined))
-        return self._commit(updated, actor.device, audiences)
+        return self._outcome(updated, actor.device, audiences)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -361,8 +378,8 @@ class CallBook:
         ended_at = now if status.terminal else call.ended_at
         return replace(call, answers=answers, status=status, updated_at=now, sender=actor.uid, ended_at=ended_at)
 
-    def _commit(
+    def _outcome(
         self, call: Call, origin: str | None, audiences: tuple[Audience, ...], told_as: Status | None = None
     ) -> Outcome:
-        self._calls[call.session_id] = call
+        """The outcome of a checked move; nothing changes until :meth:`record` keeps it."""
         return Outcome(call=call, origin=origin, audiences=audiences, told_as=told_as)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,13 @@ STATUSES = tuple(s.value for s in Status)
 MAX_RULES = 1_000
 """Rules kept at once (spent ones included, until deleted or reset): a runaway test is refused."""
 MAX_LATE_SECONDS = 30.0
-MAX_HELD_PER_DEVICE = 100
+MAX_HELD_BACK = 1_000
+"""Frames delay and reorder rules hold back at once, over every device: beyond it a delay drops
+its frame and a reorder sends its frame at once (each journalled), so a runaway rule cannot eat
+the server's memory."""
+LARGEST_NUMBER = 1e300
+"""Beyond it a whole JSON number is refused: a huge integer does not even convert to a float."""
+FRAME_ACTIONS = (*EVENT_ACTIONS, "close-socket")
 OPERATION_OF_STATUS = {
     Status.ONGOING: "accept",
     Status.REJECTED: "reject",
@@ -49,7 +56,11 @@ def _number(body: dict[str, Any], name: str, path: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(f"{path} must be a finite number, got {value!r}", path)
+    if isinstance(value, int) and abs(value) > LARGEST_NUMBER:  # float() of it would overflow
+        raise _bad(f"{path} must be a finite number; {LARGEST_NUMBER:g} at most for a whole one", path)
+    if not math.isfinite(value):
         raise _bad(f"{path} must be a finite number, got {value!r}", path)
     return float(value)
 
@@ -95,6 +106,10 @@ class Rule:
     created_at: float
     applied: int = 0
     _rng: random.Random | None = field(default=None, repr=False)
+    _event: int | None = field(default=None, repr=False)
+    """The last call event this rule was asked about, and whether it applied to it: one event
+    reaches every device of the user, and the rule counts (and draws) once per event."""
+    _event_applies: bool = field(default=False, repr=False)
 
     @property
     def spent(self) -> bool:
@@ -181,8 +196,8 @@ def _chance(body: dict[str, Any]) -> tuple[float | None, int | None]:
     if probability is not None and not 0 <= probability <= 1:
         raise _bad(f"probability must be 0 to 1, got {probability:g}", "probability")
     seed = body.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise _bad(f"seed must be a whole number, got {seed!r}", "seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) > LARGEST_NUMBER):
+        raise _bad(f"seed must be a whole number of at most {LARGEST_NUMBER:g}", "seed")
     if seed is not None and probability is None:
         raise _bad("seed goes with probability", "seed")
     return probability, (seed or 0) if probability is not None else None
@@ -210,8 +225,11 @@ def _count(body: dict[str, Any], action: str, probability: float | None, seconds
         windowed = action == "refuse-reconnects" and seconds is not None
         return None if probability is not None or windowed else 1
     count = body["count"]
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise _bad(f"count must be a whole number of at least 1, or null for every time; got {count!r}", "count")
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= LARGEST_NUMBER
+    ):
+        shown = "a huge integer" if isinstance(count, int) and count > LARGEST_NUMBER else repr(count)
+        raise _bad(f"count must be a whole number of at least 1, or null for every time; got {shown}", "count")
     return count
 
 
@@ -259,28 +277,38 @@ class Application:
         return {**found, **{key: value for key, value in extra.items() if value is not None}}
 
 
+@dataclass(frozen=True)
+class Held:
+    """A frame a reorder rule keeps back, with what the journal says when it is finally sent."""
+
+    rule_id: str
+    session_id: str
+    status: str
+    text: str
+
+
 class FaultPlane:
     """Every rule of one server, in creation order; the first live rule that matches decides."""
 
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}
         self._next_id = 1
-        self.held: dict[tuple[str, str], deque[str]] = {}
+        self.held: dict[tuple[str, str], deque[Held]] = {}
         """Frames a reorder rule holds, per (uid, device), until that device's next frame."""
+        self.max_held_back = MAX_HELD_BACK
 
     @property
     def active(self) -> bool:
         """Cheap test for the hot paths: any rule at all."""
         return bool(self._rules)
 
-    def add(self, body: dict[str, Any], now: float) -> Rule:
+    def add(self, body: dict[str, Any], now: float, check_uid: Callable[[str], object] | None = None) -> Rule:
+        """A new rule; ``check_uid`` refuses a target user who does not exist."""
         if len(self._rules) >= MAX_RULES:
-            raise Refusal(
-                ErrorCode.BAD_REQUEST,
-                f"at most {MAX_RULES} fault rules at once; delete some or reset",
-                field="action",
-            )
+            raise Refusal(ErrorCode.BAD_REQUEST, f"at most {MAX_RULES} fault rules at once; delete some or reset")
         rule = parse_rule(body, f"fault-{self._next_id}", now)
+        if check_uid is not None:
+            check_uid(rule.uid)
         self._next_id += 1
         self._rules[rule.id] = rule
         return rule
@@ -291,10 +319,22 @@ class FaultPlane:
         except KeyError:
             raise Refusal(ErrorCode.FAULT_NOT_FOUND, f"no fault rule {rule_id!r}", id=rule_id) from None
 
-    def remove(self, rule_id: str) -> Rule:
+    def remove(self, rule_id: str) -> tuple[Rule, dict[tuple[str, str], list[Held]]]:
+        """Delete a rule; the frames it was holding, per device, for the caller to send now."""
         rule = self.get(rule_id)
         del self._rules[rule_id]
-        return rule
+        freed: dict[tuple[str, str], list[Held]] = {}
+        for key, held in list(self.held.items()):
+            mine = [h for h in held if h.rule_id == rule_id]
+            if not mine:
+                continue
+            freed[key] = mine
+            kept = deque(h for h in held if h.rule_id != rule_id)
+            if kept:
+                self.held[key] = kept
+            else:
+                del self.held[key]
+        return rule, freed
 
     def rules(self) -> list[Rule]:
         return list(self._rules.values())
@@ -318,14 +358,29 @@ class FaultPlane:
             return Application(rule, uid, device)
         return None
 
-    def on_frame(self, uid: str, device: str, status: str) -> Application | None:
-        """A call event about to be sent: drop, delay, duplicate, reorder or close-socket, or None."""
-        found = self._decide((*EVENT_ACTIONS, "close-socket"), uid, device, status=status)
-        if found is not None and found.action == "close-socket" and found.rule.status is None:
-            # An unmatched close-socket fired when it was created; it is no frame rule.
-            found.rule.applied -= 1
-            return None
-        return found
+    def on_frame(self, uid: str, device: str, status: str, event: int, holding: bool = False) -> Application | None:
+        """A call event about to be sent: drop, delay, duplicate, reorder or close-socket, or None.
+
+        ``event`` identifies the call event (the same for each of its recipients): a rule counts
+        and draws once per event, then applies to every device of its target that event reaches.
+        ``holding``: the device has a frame held already; it goes out right after this one, so no
+        reorder rule holds this one too.
+        """
+        for rule in self._rules.values():
+            if rule.action not in FRAME_ACTIONS or not rule.targets(uid, device):
+                continue
+            if rule.action == "close-socket" and rule.status is None:
+                continue  # fired when it was created: it is no frame rule
+            if (holding and rule.action == "reorder") or rule.status not in (None, status):
+                continue
+            if rule._event != event:
+                if rule.spent:
+                    continue
+                rule._event, rule._event_applies = event, rule.draw()
+                rule.applied += int(rule._event_applies)
+            if rule._event_applies:
+                return Application(rule, uid, device)
+        return None
 
     def on_ping(self, uid: str, device: str) -> Application | None:
         return self._decide(("ignore-pings",), uid, device)
@@ -347,15 +402,17 @@ class FaultPlane:
         """A REST operation about to be applied: fail or answer-late, or None."""
         return self._decide(REST_ACTIONS, uid, device, operation=operation)
 
-    def hold(self, uid: str, device: str, frame: str) -> bool:
-        """Keep ``frame`` for the device's next frame; False if too many are held already."""
-        held = self.held.setdefault((uid, device), deque())
-        if len(held) >= MAX_HELD_PER_DEVICE:
-            return False
-        held.append(frame)
-        return True
+    def held_count(self) -> int:
+        return sum(len(held) for held in self.held.values())
 
-    def release(self, uid: str, device: str) -> list[str]:
+    def hold(self, uid: str, device: str, frame: Held) -> None:
+        """Keep ``frame`` for the device's next frame (the caller checked the limit)."""
+        self.held.setdefault((uid, device), deque()).append(frame)
+
+    def holds(self, uid: str, device: str) -> bool:
+        return (uid, device) in self.held
+
+    def release(self, uid: str, device: str) -> list[Held]:
         """The frames held for a device, to send after the one just sent."""
         held = self.held.pop((uid, device), None)
         return list(held) if held else []

@@ -76,6 +76,7 @@ def enum_value(value: str, name: str, kind: type[E]) -> E:
 def number_field(body: dict[str, Any], name: str) -> float:
     """A finite number: Python's JSON reader accepts NaN and 1e999, which would poison a clock."""
     value = body.get(name)
+    value = math.inf if isinstance(value, int) and abs(value) > 1e300 else value  # a float() would overflow
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Refusal(ErrorCode.BAD_REQUEST, f"the field {name!r} must be a finite number, got {value!r}", field=name)
     return float(value)

@@ -46,25 +46,32 @@ def user_of(request: web.Request) -> str:
     return uid
 
 
-async def fault_gate(request: web.Request, uid: str, operation: str) -> float | None:
-    """Ask the fault rules about this operation before it changes anything: a fail rule raises
-    its answer; an answer-late rule returns how many real seconds to hold the answer back."""
-    state = state_of(request)
-    if not state.calls.faults.active:
-        return None
-    device = request.headers.get("resource") or None
-    found = state.calls.faults.on_operation(uid, device, operation)
-    if found is None:
-        return None
-    state.journal.add("fault", faults.describe(found, operation=operation), **found.data(operation=operation))
-    if found.rule.error is not None:
-        raise faults.FailedByRule(found.rule.error)
-    return found.rule.seconds
+class FaultGate:
+    """The fault rules' say on one operation, asked only once the server would accept it (so a
+    request refused anyway spends no rule) and before it changes anything: a fail rule raises its
+    answer; an answer-late rule leaves how many real seconds to hold the answer back."""
 
+    def __init__(self, request: web.Request, uid: str, operation: str, session_id: str | None = None) -> None:
+        self.state = state_of(request)
+        self.device = request.headers.get("resource") or None
+        self.uid, self.operation, self.session_id = uid, operation, session_id
+        self.late: float | None = None
 
-async def answer_late(seconds: float | None) -> None:
-    if seconds:
-        await asyncio.sleep(seconds)
+    def __call__(self) -> None:
+        if not self.state.calls.faults.active:
+            return
+        found = self.state.calls.faults.on_operation(self.uid, self.device, self.operation)
+        if found is None:
+            return
+        data = found.data(operation=self.operation, sessionId=self.session_id)
+        self.state.journal.add("fault", faults.describe(found, operation=self.operation), **data)
+        if found.rule.error is not None:
+            raise faults.FailedByRule(found.rule.error)
+        self.late = found.rule.seconds
+
+    async def answer_late(self) -> None:
+        if self.late:
+            await asyncio.sleep(self.late)
 
 
 def settings_for(request: web.Request) -> dict[str, Any]:
@@ -79,9 +86,10 @@ async def create_auth_token(request: web.Request) -> web.Response:
     state = state_of(request)
     user = state.directory.user(request.match_info["uid"])
     request[ACTING_UID] = user.uid
-    late = await fault_gate(request, user.uid, "login")
+    gate = FaultGate(request, user.uid, "login")
+    gate()
     answer = ok({**wire.user_json(user), "authToken": state.sessions.issue_token(user.uid)})
-    await answer_late(late)
+    await gate.answer_late()
     return answer
 
 
@@ -92,7 +100,8 @@ async def update_me(request: web.Request) -> web.Response:
     state = state_of(request)
     uid = user_of(request)
     user = state.directory.user(uid)
-    late = await fault_gate(request, uid, "login")
+    gate = FaultGate(request, uid, "login")
+    gate()
     answer = ok(
         {
             **wire.user_json(user),
@@ -101,7 +110,7 @@ async def update_me(request: web.Request) -> web.Response:
             "settings": settings_for(request),
         }
     )
-    await answer_late(late)
+    await gate.answer_late()
     return answer
 
 
@@ -112,9 +121,10 @@ async def get_me(request: web.Request) -> web.Response:
 
 @routes.delete(V + "/me")
 async def logout(request: web.Request) -> web.Response:
-    late = await fault_gate(request, user_of(request), "logout")
+    gate = FaultGate(request, user_of(request), "logout")
+    gate()
     state_of(request).sessions.revoke(request.headers["authToken"])
-    await answer_late(late)
+    await gate.answer_late()
     return ok({"success": True})
 
 
@@ -142,9 +152,9 @@ async def initiate_call(request: web.Request) -> web.Response:
     status = enum_field(body, "status", Status, default=Status.INITIATED)
     if status is not Status.INITIATED:
         raise Refusal(ErrorCode.CALL_INVALID_INIT, f"a new call starts as initiated, not {status}", field="status")
-    late = await fault_gate(request, caller.uid, "initiate")
-    published = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type)
-    await answer_late(late)
+    gate = FaultGate(request, caller.uid, "initiate")
+    published = await state_of(request).calls.initiate(caller, receiver_type, receiver, call_type, gate)
+    await gate.answer_late()
     return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 
@@ -153,9 +163,10 @@ async def update_call(request: web.Request) -> web.Response:
     body = await json_object(request)
     actor = Party(user_of(request), device_of(request))
     status = enum_field(body, "status", Status)
-    late = await fault_gate(request, actor.uid, faults.OPERATION_OF_STATUS.get(status, str(status)))
-    published = await state_of(request).calls.update(request.match_info["sessionId"], actor, status)
-    await answer_late(late)
+    session_id = request.match_info["sessionId"]
+    gate = FaultGate(request, actor.uid, faults.OPERATION_OF_STATUS.get(status, str(status)), session_id)
+    published = await state_of(request).calls.update(session_id, actor, status, gate)
+    await gate.answer_late()
     return jsonio.json_bytes_response(jsonio.enveloped(published.message_json))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Statu
 from .clock import Clock, TimerHandle
 from .directory import Directory
 from .errors import Refusal
-from .faults import FaultPlane
+from .faults import FaultPlane, Held, Rule
 from .hub import Hub, Recipient
 from .journal import Journal
 
@@ -43,8 +44,9 @@ class CallService:
     book: CallBook = field(init=False)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _expiries: dict[str, TimerHandle] = field(default_factory=dict)
-    _delayed: list[TimerHandle] = field(default_factory=list)
-    """Frames a delay rule holds back, cancelled by a reset."""
+    _delayed: dict[int, TimerHandle] = field(default_factory=dict)
+    """Frames a delay rule holds back, each until it is sent; a reset cancels them all."""
+    _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         self.book = CallBook(self.directory, new_session_id_factory(self.app_id))
@@ -53,7 +55,7 @@ class CallService:
         for handle in self._expiries.values():
             handle.cancel()
         self._expiries.clear()
-        for handle in self._delayed:
+        for handle in self._delayed.values():
             handle.cancel()
         self._delayed.clear()
         self.faults.reset()
@@ -64,9 +66,19 @@ class CallService:
         return wire.call_message(call, self.directory, next(self._message_ids))
 
     async def initiate(
-        self, caller: Party, receiver_type: ReceiverType, receiver_id: str, call_type: CallType
+        self,
+        caller: Party,
+        receiver_type: ReceiverType,
+        receiver_id: str,
+        call_type: CallType,
+        gate: Callable[[], None] | None = None,
     ) -> Published:
-        outcome = self.book.initiate(caller, receiver_type, receiver_id, call_type, self.clock.now())
+        """``gate`` (a fault rule's say) runs once the request is known to be valid, before
+        anything changes: it may raise to fail the operation."""
+        checked = self.book.check_initiate(caller, receiver_type, receiver_id, call_type, self.clock.now())
+        if gate is not None:
+            gate()
+        outcome = self.book.record(checked)
         if self.ring_expiry is not None:
             session_id = outcome.call.session_id
             self._expiries[session_id] = self.clock.call_later(
@@ -74,8 +86,13 @@ class CallService:
             )
         return await self._publish(outcome)
 
-    async def update(self, session_id: str, actor: Party, status: Status) -> Published:
-        outcome = self.book.update(session_id, actor, status, self.clock.now())
+    async def update(
+        self, session_id: str, actor: Party, status: Status, gate: Callable[[], None] | None = None
+    ) -> Published:
+        outcome = self.book.check_update(session_id, actor, status, self.clock.now())
+        if gate is not None:
+            gate()
+        outcome = self.book.record(outcome)
         if outcome.call.status is not Status.INITIATED:
             handle = self._expiries.pop(session_id, None)
             if handle is not None:
@@ -103,12 +120,15 @@ class CallService:
         status = str(outcome.view.status)
         written: list[asyncio.Future[bool]] = []
         faulty = self.faults.active
+        event = next(self._events)
         for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
-            if faulty and self._faulted(recipient, session_id, status, frame_json, text, written):
+            # Held frames go out after this one even once their rule is gone (DELETE sends them).
+            holding = bool(self.faults.held) and self.faults.holds(recipient.uid, recipient.device)
+            if faulty and self._faulted(recipient, session_id, status, frame_json, text, written, event, holding):
                 continue
             self._journal_frame(recipient, session_id, status, frame_json)
             written.append(self.hub.post(recipient, text))
-            if faulty and self.faults.held:
+            if holding:
                 self._release_held(recipient, written)
         if self.hub.remember_away:
             self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
@@ -163,46 +183,82 @@ class CallService:
         frame_json: bytes,
         text: str,
         written: list[asyncio.Future[bool]],
+        event: int,
+        holding: bool,
     ) -> bool:
         """Apply a fault rule to this frame; True when the frame was dealt with (not sent as usual).
 
         Only frames sent now join ``written``: a request never waits for a frame a rule holds back.
         """
-        found = self.faults.on_frame(recipient.uid, recipient.device, status)
+        found = self.faults.on_frame(recipient.uid, recipient.device, status, event, holding)
         if found is None:
             return False
-        self.journal.add(
-            "fault",
-            faults.describe(found, status=status),
-            **found.data(sessionId=session_id, status=status),
-        )
         action = found.action
+        limited = action in ("delay", "reorder") and self._held_back() >= self.faults.max_held_back
+        summary = faults.describe(found, status=status)
+        data = found.data(sessionId=session_id, status=status)
+        if limited:
+            what = "dropped it" if action == "delay" else "sent it at once"
+            summary += f", but {self.faults.max_held_back} frames were held back already: {what}"
+            data["limit"] = "dropped-by-limit" if action == "delay" else "sent-at-hold-limit"
+        self.journal.add("fault", summary, **data)
         if action == "duplicate":
             self._journal_frame(recipient, session_id, status, frame_json)
             self._journal_frame(recipient, session_id, status, frame_json)
             written.extend([self.hub.post(recipient, text), self.hub.post(recipient, text)])
-            self._release_held(recipient, written)
-        elif action == "delay":
-            seconds = found.rule.seconds or 0.0
-
-            async def send_late() -> None:
-                if recipient.device in self.hub.devices_of(recipient.uid):  # not gone meanwhile
-                    self._journal_frame(recipient, session_id, status, frame_json)
-                    await self.hub.post(recipient, text)
-
-            self._delayed.append(self.clock.call_later(seconds, send_late, label=f"{found.rule.id} delays a frame"))
-            if len(self._delayed) > 1_000:
-                self._delayed = self._delayed[-1_000:]
+            if holding:
+                self._release_held(recipient, written)
+        elif action == "delay" and not limited:
+            self._delay(recipient, session_id, status, frame_json, text, found.rule)
         elif action == "reorder":
-            self.faults.hold(recipient.uid, recipient.device, f"{session_id} {status}\n{text}")
+            if limited:
+                return False  # sent as usual
+            self.faults.hold(recipient.uid, recipient.device, Held(found.rule.id, session_id, status, text))
         elif action == "close-socket":
             self.hub.abort(recipient)
-        # drop: nothing is sent.
+            self.faults.release(recipient.uid, recipient.device)  # lost with the socket, not sent to the next one
+        # drop (or a delay beyond the limit): nothing is sent.
         return True
+
+    def _held_back(self) -> int:
+        return len(self._delayed) + self.faults.held_count()
+
+    def _delay(
+        self, recipient: Recipient, session_id: str, status: str, frame_json: bytes, text: str, rule: Rule
+    ) -> None:
+        key = next(self._events)
+
+        async def send_late() -> None:
+            self._delayed.pop(key, None)
+            if recipient.device in self.hub.devices_of(recipient.uid):  # not gone meanwhile
+                self._journal_frame(recipient, session_id, status, frame_json)
+                await self.hub.post(recipient, text)
+
+        self._delayed[key] = self.clock.call_later(rule.seconds or 0.0, send_late, label=f"{rule.id} delays a frame")
 
     def _release_held(self, recipient: Recipient, written: list[asyncio.Future[bool]]) -> None:
         for held in self.faults.release(recipient.uid, recipient.device):
-            label, _, frame = held.partition("\n")
-            session_id, _, status = label.partition(" ")
-            self._journal_frame(recipient, session_id, status, frame.encode())
-            written.append(self.hub.post(recipient, frame))
+            self._journal_frame(recipient, held.session_id, held.status, held.text.encode())
+            written.append(self.hub.post(recipient, held.text))
+
+    async def remove_fault(self, rule_id: str) -> Rule:
+        """Delete a rule; the frames it was holding back for a reorder are sent now, in order."""
+        rule, freed = self.faults.remove(rule_id)
+        written: list[asyncio.Future[bool]] = []
+        for (uid, device), frames in freed.items():
+            recipient = Recipient(uid, device)
+            self.journal.add(
+                "fault",
+                f"fault {rule_id}: deleted, so the {len(frames)} event(s) it held for {uid} ({device}) are sent now",
+                fault=rule_id,
+                action=rule.action,
+                uid=uid,
+                device=device,
+                released=len(frames),
+            )
+            for held in frames:
+                self._journal_frame(recipient, held.session_id, held.status, held.text.encode())
+                written.append(self.hub.post(recipient, held.text))
+        if written:
+            await asyncio.gather(*written)
+        return rule

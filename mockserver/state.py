@@ -43,16 +43,18 @@ class ServerState:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")
 
     def add_fault(self, body: dict[str, Any]) -> Rule:
-        """A new fault rule (docs/faults.md); an unmatched close-socket closes the sockets at once."""
-        rule = self.calls.faults.add(body, self.clock.now())
+        """A new fault rule (docs/faults.md); an unmatched close-socket closes the sockets at once:
+        all of its target's, as one application. A target user who does not exist is refused, so
+        a typo does not make a rule that silently never applies."""
+        rule = self.calls.faults.add(body, self.clock.now(), check_uid=self.directory.user)
         if rule.action == "close-socket" and rule.status is None:
-            for connection in self.hub.connections():
-                if rule.spent or not rule.targets(connection.uid, connection.device) or not rule.draw():
-                    continue
+            struck = [c for c in self.hub.connections() if rule.targets(c.uid, c.device)]
+            if struck and rule.draw():
                 rule.applied += 1
-                found = Application(rule, connection.uid, connection.device)
-                self.journal.add("fault", describe(found), **found.data())
-                connection.abort()
+                for connection in struck:
+                    found = Application(rule, connection.uid, connection.device)
+                    self.journal.add("fault", describe(found), **found.data())
+                    connection.abort()
         return rule
 
     async def reset_to_seed(self) -> None:

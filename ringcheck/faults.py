@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class FaultRefused(Exception):
+    """The server refused a rule (a bad field, an unknown user or rule id): the same exception
+    whichever server it is, embedded or remote, so a caller handles one type."""
+
+
 @dataclass(frozen=True)
 class Fault:
     """One rule: what goes wrong (``action``), for whom, when, and how often."""

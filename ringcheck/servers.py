@@ -17,11 +17,17 @@ import aiohttp
 
 from mockserver import MockServer, ServerConfig, VirtualClock
 from mockserver.config import OnReconnect
+from mockserver.errors import Refusal
 
 from .adapter import Device, EventSink, Implementation, WireEntry
-from .faults import Fault, FaultControl
+from .faults import Fault, FaultControl, FaultRefused
 from .loopthread import LoopThread
 from .wire.session import Endpoint
+
+
+class SteeringRefused(RuntimeError):
+    """The steering API answered with an error instead of data."""
+
 
 JournalEntry = dict[str, Any]
 """One entry of the mock server's journal as its steering API gives it: seq, kind, summary, data."""
@@ -149,10 +155,16 @@ class EmbeddedServer(ServerHandle):
         return [e.as_json() for e in self.server.state.journal.since(self._since) if e.kind != "connection"]
 
     async def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
-        return self.server.state.add_fault(rule).as_json()
+        try:
+            return self.server.state.add_fault(rule).as_json()
+        except Refusal as refusal:
+            raise FaultRefused(f"the server refused the fault rule {rule}: {refusal}") from refusal
 
     async def remove_fault(self, fault_id: str) -> None:
-        self.server.state.calls.faults.remove(fault_id)
+        try:
+            await self.server.state.calls.remove_fault(fault_id)
+        except Refusal as refusal:
+            raise FaultRefused(f"the server refused to remove fault rule {fault_id}: {refusal}") from refusal
 
     async def faults(self) -> list[dict[str, Any]]:
         return [rule.as_json() for rule in self.server.state.calls.faults.rules()]
@@ -202,7 +214,7 @@ class RemoteServer(ServerHandle):
         ) as response:
             answer = await response.json(content_type=None)
         if not isinstance(answer, dict) or "data" not in answer:
-            raise RuntimeError(f"the server's steering API refused {method} {path}: {answer}")
+            raise SteeringRefused(f"the server's steering API refused {method} {path}: {answer}")
         return answer["data"]
 
     async def reset(self) -> None:
@@ -220,10 +232,16 @@ class RemoteServer(ServerHandle):
         return [e for e in data["entries"] if e["kind"] != "connection"]
 
     async def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self._admin("POST", "faults", rule))
+        try:
+            return dict(await self._admin("POST", "faults", rule))
+        except SteeringRefused as refused:
+            raise FaultRefused(f"the server refused the fault rule {rule}: {refused}") from refused
 
     async def remove_fault(self, fault_id: str) -> None:
-        await self._admin("DELETE", f"faults/{fault_id}")
+        try:
+            await self._admin("DELETE", f"faults/{fault_id}")
+        except SteeringRefused as refused:
+            raise FaultRefused(f"the server refused to remove fault rule {fault_id}: {refused}") from refused
 
     async def faults(self) -> list[dict[str, Any]]:
         return list(await self._admin("GET", "faults"))

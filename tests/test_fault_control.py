@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from ringcheck.adapter import CallStatus, CallType, ListenerEvent, ReceiverType
-from ringcheck.faults import Fault
-from ringcheck.servers import wire_entries
+from ringcheck.faults import Fault, FaultRefused
+from ringcheck.servers import EmbeddedServer, RemoteServer, wire_entries
 from ringcheck.settings import Settings
 from ringcheck.targets import Target, build
 
@@ -93,3 +93,23 @@ def test_the_journal_s_fault_entries_become_wire_entries() -> None:
         "⚡ sent the ended event twice to bob (b-1)",
         "ended",
     )
+
+
+@pytest.mark.asyncio
+async def test_embedded_and_remote_servers_refuse_a_rule_with_the_same_exception() -> None:
+    """A caller handles one exception type whichever server it steers."""
+    embedded = EmbeddedServer()
+    await embedded.start()
+    remote = RemoteServer(embedded.endpoint, admin=True)
+    await remote.start()
+    try:
+        for handle in (embedded, remote):
+            with pytest.raises(FaultRefused, match=r"match\.status"):
+                await handle.add_fault({"action": "drop", "target": {"uid": "bob"}, "match": {"status": "ringing"}})
+            with pytest.raises(FaultRefused, match="nobody-at-all"):
+                await handle.add_fault({"action": "drop", "target": {"uid": "nobody-at-all"}})
+            with pytest.raises(FaultRefused, match="fault-9"):
+                await handle.remove_fault("fault-9")
+    finally:
+        await remote.close()
+        await embedded.close()

@@ -308,3 +308,242 @@ async def test_on_reconnect_current_state_sends_the_latest_of_each_call_missed_o
 async def test_by_default_a_reconnecting_device_is_sent_nothing(api: Api) -> None:
     socket, _, _ = await reconnect_story(api)
     assert await socket.settle() == []
+
+
+# -- regressions found in review ------------------------------------------------------------
+
+
+async def frame_entries(api: Api, device: str) -> list[str]:
+    entries = (await api.admin("GET", "/journal", params={"kind": "frame", "device": device})).data["entries"]
+    return [e["data"]["status"] for e in entries]
+
+
+async def test_an_unmatched_close_socket_does_not_shadow_a_later_event_rule(api: Api) -> None:
+    """Bob is offline when the close-socket rule is made, so it struck nobody; a drop made after
+    it must still apply to Bob's frames."""
+    await fault(api, {"action": "close-socket", "target": {"uid": "bob"}})
+    await fault(api, {"action": "drop", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await api.initiate(alex, "bob")
+    assert await bob_socket.events() == []
+    assert [(r["id"], r["applied"]) for r in (await api.admin("GET", "/faults")).data] == [
+        ("fault-1", 0),
+        ("fault-2", 1),
+    ]
+
+
+async def test_a_rule_for_every_device_of_a_user_counts_once_per_event(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, phone = await api.online("bob", "bob-1")
+    _, laptop = await api.online("bob", "bob-2")
+    await fault(api, {"action": "drop", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    session = session_of(await api.initiate(alex, "bob"))
+    assert await phone.events() == [] and await laptop.events() == []
+    assert (await api.admin("GET", "/faults/fault-1")).data["applied"] == 1
+    assert [e["device"] for e in await fault_entries(api)] == ["bob-1", "bob-2"]
+    await api.update(alex, session, "cancelled")  # spent: both hear the next event
+    assert await phone.events() == [("cancelled", "alex-1")]
+    assert await laptop.events() == [("cancelled", "alex-1")]
+
+
+async def test_close_socket_closes_every_device_of_the_user_as_one_application(api: Api) -> None:
+    _, phone = await api.online("bob", "bob-1")
+    _, laptop = await api.online("bob", "bob-2")
+    rule = await fault(api, {"action": "close-socket", "target": {"uid": "bob"}})
+    assert rule["applied"] == 1
+    assert await phone.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+    assert await laptop.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+
+
+async def test_reset_cancels_every_delayed_frame_and_the_held_back_frames_are_capped(api: Api) -> None:
+    """More frames delayed than the cap (1,000): the extra ones are dropped, journalled; after a
+    reset none of them reaches the next scenario, however far the clock then moves."""
+    alex, _ = await api.online("alex", "alex-1")
+    for n in range(1, 6):
+        await api.online("bob", f"bob-{n}")
+    await fault(api, {"action": "delay", "target": {"uid": "bob"}, "seconds": 5, "count": None})
+    for _ in range(101):  # 5 devices x 2 events x 101 calls = 1,010 delayed frames
+        session = session_of(await api.initiate(alex, "bob"))
+        await api.update(alex, session, "cancelled")
+    pending = [t for t in (await api.admin("GET", "/clock")).data["pending"] if "delays a frame" in t["label"]]
+    assert len(pending) == 1_000
+    limited = [e for e in await fault_entries(api) if e.get("limit") == "dropped-by-limit"]
+    assert len(limited) == 10
+    await api.admin("POST", "/reset")
+    api.sockets.clear()
+    _, bob_socket = await api.online("bob", "bob-1")
+    await api.admin("POST", "/clock/advance", {"seconds": 10})
+    assert await bob_socket.events() == []
+
+
+async def test_a_delayed_frame_is_forgotten_once_sent(api: Api) -> None:
+    """Each delayed frame leaves the server's list when it goes out, so the cap counts only those
+    still waiting: after the clock released them, the next one is delayed, not dropped."""
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    api.server.state.calls.faults.max_held_back = 1
+    await fault(api, {"action": "delay", "target": {"uid": "bob"}, "seconds": 1, "count": None})
+    session = session_of(await api.initiate(alex, "bob"))
+    await api.admin("POST", "/clock/advance", {"seconds": 1})
+    assert await bob_socket.events() == [("initiated", "alex-1")]
+    await api.update(alex, session, "cancelled")
+    assert await bob_socket.events() == []  # delayed, not dropped
+    await api.admin("POST", "/clock/advance", {"seconds": 1})
+    assert await bob_socket.events() == [("cancelled", "alex-1")]
+    assert not any("limit" in e for e in await fault_entries(api))
+
+
+async def test_at_the_cap_a_reorder_sends_its_frame_at_once_and_says_so(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    api.server.state.calls.faults.max_held_back = 0
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}})
+    await api.initiate(alex, "bob")
+    assert await bob_socket.events() == [("initiated", "alex-1")]
+    [entry] = await fault_entries(api)
+    assert entry["limit"] == "sent-at-hold-limit"
+
+
+async def test_deleting_a_reorder_rule_sends_what_it_held_at_once(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    session = session_of(await api.initiate(alex, "bob"))
+    assert await bob_socket.events() == []
+    assert (await api.admin("DELETE", "/faults/fault-1")).status == 200
+    assert await bob_socket.events() == [("initiated", "alex-1")]
+    [_, released] = await fault_entries(api)
+    assert released["released"] == 1 and released["device"] == "bob-1"
+    await api.update(alex, session, "cancelled")
+    assert await bob_socket.events() == [("cancelled", "alex-1")]
+    assert await frame_entries(api, "bob-1") == ["initiated", "cancelled"]
+
+
+async def test_reorder_every_time_swaps_each_pair_and_loses_nothing(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "count": None})
+    for _ in range(3):
+        session = session_of(await api.initiate(alex, "bob"))
+        assert await bob_socket.events() == []
+        await api.update(alex, session, "cancelled")
+        assert await bob_socket.events() == [("cancelled", "alex-1"), ("initiated", "alex-1")]
+    assert (await api.admin("GET", "/faults/fault-1")).data["applied"] == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "field"),
+    [
+        ("/faults", {"action": "delay", "target": {"uid": "bob"}, "seconds": 10**400}, "seconds"),
+        ("/faults", {"action": "drop", "target": {"uid": "bob"}, "probability": 10**400}, "probability"),
+        ("/faults", {"action": "drop", "target": {"uid": "bob"}, "count": 10**400}, "count"),
+        ("/faults", {"action": "drop", "target": {"uid": "bob"}, "probability": 0.5, "seed": 10**400}, "seed"),
+        ("/clock/advance", {"seconds": 10**400}, "seconds"),
+    ],
+)
+async def test_a_huge_whole_number_is_refused_naming_the_field(
+    api: Api, path: str, rule: dict[str, Any], field: str
+) -> None:
+    reply = await api.admin("POST", path, rule)
+    reply.refused("ERR_BAD_REQUEST", 400)
+    assert reply.body["error"]["details"]["field"] == field
+    assert (await api.admin("GET", "/faults")).data == []
+
+
+async def test_a_fail_rule_is_not_spent_by_a_request_refused_anyway(api: Api) -> None:
+    alex, bob, _, session = await ringing(api)
+    await fault(api, {"action": "fail", "target": {"uid": "bob"}, "match": {"operation": "accept"}})
+    await fault(api, {"action": "fail", "target": {"uid": "alex"}, "match": {"operation": "initiate"}})
+    (await api.update(bob, "v1.local.ringcheck.nosuch", "ongoing")).refused("ERR_CALL_SESSION_NOT_FOUND", 404)
+    (await api.initiate(alex, "nobody-at-all")).refused("ERR_UID_NOT_FOUND", 404)
+    assert [r["applied"] for r in (await api.admin("GET", "/faults")).data] == [0, 0]
+    assert await fault_entries(api) == []
+    # Each still fails the first request the server would have accepted.
+    (await api.update(bob, session, "ongoing")).refused("ERR_INTERNAL", 503)
+    (await api.initiate(alex, "carol")).refused("ERR_INTERNAL", 503)
+    entries = await fault_entries(api)
+    assert entries[0]["sessionId"] == session and entries[0]["operation"] == "accept"
+    assert [c.session_id for c in api.server.state.calls.book.calls()] == [session]
+
+
+async def test_reset_forgets_the_frames_a_reorder_rule_held(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}})
+    await api.initiate(alex, "bob")
+    await api.admin("POST", "/reset")
+    api.sockets.clear()
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    session = session_of(await api.initiate(alex, "bob"))
+    frames = await bob_socket.settle()
+    assert [f["body"]["data"]["entities"]["on"]["entity"]["sessionid"] for f in frames] == [session]
+
+
+async def test_a_delayed_frame_for_a_device_gone_meanwhile_is_not_journalled_as_told(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "delay", "target": {"uid": "bob"}, "seconds": 5})
+    await api.initiate(alex, "bob")
+    await away(api, bob_socket)
+    await api.admin("POST", "/clock/advance", {"seconds": 5})
+    assert await frame_entries(api, "bob-1") == []
+
+
+async def test_a_duplicate_is_journalled_as_two_frames_not_more(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "duplicate", "target": {"uid": "bob"}})
+    await api.initiate(alex, "bob")
+    assert len(await bob_socket.events()) == 2
+    assert await frame_entries(api, "bob-1") == ["initiated", "initiated"]
+
+
+async def test_reset_forgets_which_devices_were_away() -> None:
+    """With --on-reconnect current-state, a device that was online before a reset has missed
+    nothing of the next scenario's calls when it first connects in it."""
+    async with running(ServerConfig(admin=True, on_reconnect="current-state")) as api:
+        await api.online("alex", "alex-1")
+        await api.online("bob", "bob-1")
+        since = str((await api.admin("GET", "/journal")).data["next"])
+        await api.admin("POST", "/reset")
+        params = {"kind": "connection", "uid": "bob", "since": since, "timeout": "5"}
+        assert (await api.admin("GET", "/journal/wait", params=params)).data["summary"].endswith("disconnected")
+        api.sockets.clear()
+        alex, _ = await api.online("alex", "alex-1")
+        session = session_of(await api.initiate(alex, "bob"))
+        await api.update(alex, session, "cancelled")
+        bob_socket = await api.connect(await api.login("bob", "bob-1"))
+        assert await bob_socket.settle() == []
+
+
+async def test_an_unknown_target_user_is_refused(api: Api) -> None:
+    reply = await api.admin("POST", "/faults", {"action": "drop", "target": {"uid": "nobody-at-all"}})
+    reply.refused("ERR_UID_NOT_FOUND", 404)
+    assert (await api.admin("GET", "/faults")).data == []
+
+
+async def test_a_delay_of_zero_waits_for_the_next_clock_advance(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    _, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "delay", "target": {"uid": "bob"}, "seconds": 0})
+    await api.initiate(alex, "bob")
+    assert await bob_socket.events() == []
+    await api.admin("POST", "/clock/advance", {"seconds": 0})
+    assert await bob_socket.events() == [("initiated", "alex-1")]
+
+
+async def test_frames_held_for_a_socket_a_rule_closes_are_lost_with_it(api: Api) -> None:
+    """Held frames go with the aborted socket: the device's next connection never gets them."""
+    alex, _ = await api.online("alex", "alex-1")
+    bob, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    await fault(api, {"action": "close-socket", "target": {"uid": "bob"}, "match": {"status": "cancelled"}})
+    first = session_of(await api.initiate(alex, "bob"))
+    await api.update(alex, first, "cancelled")
+    assert await bob_socket.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+    again = await api.connect(bob)
+    second = session_of(await api.initiate(alex, "bob"))
+    frames = await again.settle()
+    assert [f["body"]["data"]["entities"]["on"]["entity"]["sessionid"] for f in frames] == [second]

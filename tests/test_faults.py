@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -9,7 +10,10 @@ import pytest
 from mockserver import ServerConfig
 from mockserver.cli import parse_args
 from mockserver.errors import ErrorCode, Refusal
-from mockserver.faults import MAX_RULES, FaultPlane, describe
+from mockserver.faults import MAX_RULES, FaultPlane, Held, describe
+
+EVENTS = itertools.count(1)
+"""Call event ids, as the service gives each event it publishes."""
 
 
 def refused_field(plane: FaultPlane, body: dict[str, Any]) -> str:
@@ -80,12 +84,12 @@ def test_a_rule_applies_count_times_to_its_target_and_status_only() -> None:
     rule = plane.add(
         {"action": "drop", "target": {"uid": "bob", "device": "b1"}, "match": {"status": "cancelled"}, "count": 2}, 0
     )
-    assert plane.on_frame("bob", "b1", "initiated") is None
-    assert plane.on_frame("bob", "b2", "cancelled") is None
-    assert plane.on_frame("carol", "b1", "cancelled") is None
-    assert plane.on_frame("bob", "b1", "cancelled") is not None
-    assert plane.on_frame("bob", "b1", "cancelled") is not None
-    assert plane.on_frame("bob", "b1", "cancelled") is None
+    assert plane.on_frame("bob", "b1", "initiated", next(EVENTS)) is None
+    assert plane.on_frame("bob", "b2", "cancelled", next(EVENTS)) is None
+    assert plane.on_frame("carol", "b1", "cancelled", next(EVENTS)) is None
+    assert plane.on_frame("bob", "b1", "cancelled", next(EVENTS)) is not None
+    assert plane.on_frame("bob", "b1", "cancelled", next(EVENTS)) is not None
+    assert plane.on_frame("bob", "b1", "cancelled", next(EVENTS)) is None
     assert rule.applied == 2 and rule.spent
 
 
@@ -98,7 +102,7 @@ def test_a_null_count_applies_every_time() -> None:
 def draws(seed: int, n: int = 200) -> list[bool]:
     plane = FaultPlane()
     plane.add({"action": "drop", "target": {"uid": "bob"}, "probability": 0.3, "seed": seed}, 0)
-    return [plane.on_frame("bob", "b1", "initiated") is not None for _ in range(n)]
+    return [plane.on_frame("bob", "b1", "initiated", next(EVENTS)) is not None for _ in range(n)]
 
 
 def test_seeded_probability_repeats_exactly_and_depends_on_the_seed() -> None:
@@ -111,10 +115,10 @@ def test_seeded_probability_repeats_exactly_and_depends_on_the_seed() -> None:
 def test_probability_zero_never_and_one_always() -> None:
     plane = FaultPlane()
     plane.add({"action": "drop", "target": {"uid": "bob"}, "probability": 0, "seed": 1}, 0)
-    assert all(plane.on_frame("bob", "b1", "initiated") is None for _ in range(20))
+    assert all(plane.on_frame("bob", "b1", "initiated", next(EVENTS)) is None for _ in range(20))
     plane.reset()
     plane.add({"action": "drop", "target": {"uid": "bob"}, "probability": 1}, 0)
-    assert all(plane.on_frame("bob", "b1", "initiated") is not None for _ in range(20))
+    assert all(plane.on_frame("bob", "b1", "initiated", next(EVENTS)) is not None for _ in range(20))
 
 
 def test_refuse_reconnects_with_seconds_refuses_every_attempt_in_its_window() -> None:
@@ -151,18 +155,36 @@ def test_rest_rules_match_the_operation_or_any() -> None:
 def test_an_unmatched_close_socket_is_not_a_frame_rule() -> None:
     plane = FaultPlane()
     rule = plane.add({"action": "close-socket", "target": {"uid": "bob"}}, 0)
-    assert plane.on_frame("bob", "b1", "initiated") is None
+    assert plane.on_frame("bob", "b1", "initiated", next(EVENTS)) is None
     assert rule.applied == 0
 
 
-def test_held_frames_are_released_once_and_bounded() -> None:
+def test_held_frames_are_released_once() -> None:
     plane = FaultPlane()
-    assert plane.hold("bob", "b1", "one")
-    assert plane.release("bob", "b1") == ["one"]
+    one = Held("fault-1", "s1", "initiated", "one")
+    plane.hold("bob", "b1", one)
+    assert plane.holds("bob", "b1") and plane.held_count() == 1
+    assert plane.release("bob", "b1") == [one]
     assert plane.release("bob", "b1") == []
-    while plane.hold("bob", "b1", "x"):
-        pass
-    assert len(plane.release("bob", "b1")) == 100
+    assert not plane.holds("bob", "b1")
+
+
+def test_a_rule_counts_once_per_event_for_every_device_it_reaches() -> None:
+    plane = FaultPlane()
+    rule = plane.add({"action": "drop", "target": {"uid": "bob"}}, 0)
+    event = next(EVENTS)
+    assert plane.on_frame("bob", "b1", "initiated", event) is not None
+    assert plane.on_frame("bob", "b2", "initiated", event) is not None
+    assert rule.applied == 1
+    assert plane.on_frame("bob", "b1", "cancelled", next(EVENTS)) is None  # spent
+
+
+def test_an_unmatched_close_socket_does_not_shadow_a_later_event_rule() -> None:
+    plane = FaultPlane()
+    plane.add({"action": "close-socket", "target": {"uid": "bob"}}, 0)
+    drop = plane.add({"action": "drop", "target": {"uid": "bob"}}, 0)
+    found = plane.on_frame("bob", "b1", "initiated", next(EVENTS))
+    assert found is not None and found.rule is drop
 
 
 def test_the_rule_reads_back_as_it_was_given() -> None:
@@ -179,7 +201,7 @@ def test_the_rule_reads_back_as_it_was_given() -> None:
         "seconds": 2.5,
         "applied": 0,
     }
-    found = plane.on_frame("bob", "b1", "ended")
+    found = plane.on_frame("bob", "b1", "ended", next(EVENTS))
     assert found is not None
     assert describe(found, status="ended") == "fault fault-1: delayed the ended event for bob (b1) by 2.5 s"
 

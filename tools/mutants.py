@@ -196,8 +196,8 @@ MUTANTS = [
     Mutant(
         "the busy answer is delivered as a rejection",
         "mockserver/service.py",
-        "outcome = self.book.update(session_id, actor, status, self.clock.now())",
-        "outcome = self.book.update(session_id, actor, Status.REJECTED if status is Status.BUSY else status, "
+        "outcome = self.book.check_update(session_id, actor, status, self.clock.now())",
+        "outcome = self.book.check_update(session_id, actor, Status.REJECTED if status is Status.BUSY else status, "
         "self.clock.now())",
         ("test_bob_answers_",),
     ),
