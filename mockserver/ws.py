@@ -8,12 +8,12 @@ barrier ("everything sent to me so far has arrived").
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import jsonin
 from .hub import Connection
 from .state import STATE, ServerState
 
@@ -54,7 +54,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await _refuse(ws, connection, "ERR_BAD_FRAME", "frames must be JSON text")
                 continue
             try:
-                frame = json.loads(message.data)
+                frame = jsonin.loads(message.data)
                 if not isinstance(frame, dict):
                     raise ValueError("a frame must be a JSON object")
             except ValueError as exc:
