@@ -6,6 +6,12 @@ before any middleware runs, as ``text/plain`` or HTML; it does the same for an e
 escapes every middleware (HTTP 500). A client of this server must always get the JSON error
 envelope, so those answers are rewritten here.
 
+It also mends one hang (found by tests/test_fuzz_rest.py): when the body of a request already
+being served turns out broken in a later packet (a bad chunk size, a gzip stream that does not
+decode), aiohttp queues the parse error as if it were a next request but never fails the body
+being read, so the handler waits for it forever. Here that body is failed with the parser's
+error, and the handler refuses the request with ERR_BAD_REQUEST.
+
 aiohttp 3.x offers no supported hook for it (aio-libs/aiohttp#3287; from aiohttp 4 malformed
 requests pass through the middleware chain, which makes this module unnecessary). So this is a
 subclass of the request handler, made by a subclass of the low-level server, made by a subclass
@@ -20,7 +26,10 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler, _ErrInfo
 from aiohttp.web_request import BaseRequest
 
 from . import jsonio
@@ -37,6 +46,19 @@ def _reason(text: str | None) -> str:
 
 class JsonErrorHandler(RequestHandler):  # type: ignore[type-arg]
     """aiohttp's per-connection protocol, answering its own errors as ``{"error": {"code", "message"}}``."""
+
+    body: StreamReader | None = None
+    """The body of the request last handed to the application (set by :class:`JsonErrorServer`)."""
+
+    def data_received(self, data: bytes) -> None:
+        queued = len(self._messages)
+        super().data_received(data)
+        if len(self._messages) > queued and isinstance(self._messages[-1][0], _ErrInfo):
+            reason = self._messages[-1][0].message
+            bodies = [self.body, *(payload for _, payload in list(self._messages)[:-1])]
+            for body in bodies:
+                if isinstance(body, StreamReader) and not body.is_eof() and body.exception() is None:
+                    body.set_exception(web.RequestPayloadError(_reason(reason)))
 
     def handle_error(
         self,
@@ -61,6 +83,23 @@ class JsonErrorHandler(RequestHandler):  # type: ignore[type-arg]
 
 class JsonErrorServer(web.Server):
     """aiohttp's low-level server, whose connections use :class:`JsonErrorHandler`."""
+
+    def __init__(self, handler: Any, *, request_factory: Any, **kwargs: Any) -> None:
+        self._make_request_of_app = request_factory
+        super().__init__(handler, request_factory=self._request, **kwargs)
+
+    def _request(
+        self,
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,  # type: ignore[type-arg]
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> BaseRequest:
+        if isinstance(protocol, JsonErrorHandler):
+            protocol.body = payload
+        request: BaseRequest = self._make_request_of_app(message, payload, protocol, writer, task)
+        return request
 
     def __call__(self) -> RequestHandler:  # type: ignore[type-arg]
         return JsonErrorHandler(self, loop=asyncio.get_running_loop(), **self._kwargs)
