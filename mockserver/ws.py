@@ -69,6 +69,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             elif frame.get("type") == "auth":
                 connection = await _authenticate(state, ws, frame, connection)
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
+    except ConnectionResetError:
+        log.info("a WebSocket went away while being answered")
     finally:
         if connection is not None and state.hub.detach(connection):
             await connection.close()
@@ -82,6 +84,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 
 async def _refuse(ws: web.WebSocketResponse, connection: Connection | None, code: str, message: str) -> None:
+    if ws.closed:
+        # A protocol violation (a frame too large, text not UTF-8): aiohttp has already closed
+        # the socket with the fitting code (1009, 1007), and there is nobody left to tell.
+        return
     if connection is not None:
         await connection.post(error_frame(code, message))
         return

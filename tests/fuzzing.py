@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -105,13 +105,16 @@ class ServerThread:
             self.loop.close()
 
 
-@contextmanager
+@contextlib.contextmanager
 def server_thread(config: ServerConfig | None = None) -> Iterator[ServerThread]:
     thread = ServerThread(config)
     try:
         yield thread
-    finally:
-        thread.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the test's own failure is the one to see
+            thread.close()
+        raise
+    thread.close()
 
 
 async def normal_flow(api: Api, caller: str = "alex", callee: str = "bob") -> None:
