@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .calls import KEEP_ENDED_CALLS
 from .directory import DEFAULT_SEED, Seed
 
 DEFAULT_APP_ID = "ringcheck"
@@ -29,5 +30,7 @@ class ServerConfig:
     """Where the CA and certificate files are written (a fresh temporary folder if None)."""
     ring_expiry: float | None = None
     """Seconds after which the server itself marks a call still ringing unanswered; off if None."""
+    keep_ended_calls: int = KEEP_ENDED_CALLS
+    """How many ended calls the server remembers (every live call is kept); older ones are forgotten."""
     cors_origins: tuple[str, ...] = ()
     """Origins allowed by CORS besides loopback ones (``*``: any); see ``mockserver/cors.py``."""

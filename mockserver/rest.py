@@ -71,7 +71,7 @@ async def update_me(request: web.Request) -> web.Response:
         {
             **wire.user_json(user),
             "authToken": request.headers["authToken"],
-            "jwt": state.sessions.issue_jwt(uid),
+            "jwt": state.sessions.issue_jwt(request.headers["authToken"]),
             "settings": settings_for(request),
         }
     )
@@ -84,8 +84,12 @@ async def get_me(request: web.Request) -> web.Response:
 
 @routes.delete(V + "/me")
 async def logout(request: web.Request) -> web.Response:
+    """Logging out revokes the token and its WebSocket credential, and closes the sockets it opened."""
     user_of(request)
-    state_of(request).sessions.revoke(request.headers["authToken"])
+    state = state_of(request)
+    jwt = state.sessions.revoke(request.headers["authToken"])
+    if jwt is not None:
+        await state.disconnect_credential(jwt)
     return ok({"success": True})
 
 

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jsonio, wire
-from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Status, new_session_id_factory
+from .calls import (
+    KEEP_ENDED_CALLS,
+    Call,
+    CallBook,
+    CallType,
+    Outcome,
+    Party,
+    ReceiverType,
+    Status,
+    new_session_id_factory,
+)
 from .clock import Clock, TimerHandle
 from .directory import Directory
 from .hub import Hub
@@ -37,12 +47,13 @@ class CallService:
     journal: Journal
     app_id: str
     ring_expiry: float | None = None
+    keep_ended_calls: int = KEEP_ENDED_CALLS
     book: CallBook = field(init=False)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _expiries: dict[str, TimerHandle] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.book = CallBook(self.directory, new_session_id_factory(self.app_id))
+        self.book = CallBook(self.directory, new_session_id_factory(self.app_id), self.keep_ended_calls)
 
     def reset(self) -> None:
         for handle in self._expiries.values():

@@ -32,13 +32,19 @@ class ServerState:
         directory = Directory(config.seed)
         hub = Hub()
         journal = Journal(clock.now)
-        calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry)
+        calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry, config.keep_ended_calls)
         return cls(config, clock, directory, hub, journal, Sessions(), calls)
 
     async def disconnect_everyone(self) -> None:
         """Close every open WebSocket, as a server going away would (on reset and on shutdown)."""
         for ws in list(self.websockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server reset or shutdown")
+
+    async def disconnect_credential(self, jwt: str) -> None:
+        """Close every WebSocket authenticated with ``jwt``: its session logged out."""
+        for ws in list(self.websockets):
+            if ws.get(CREDENTIAL) == jwt:
+                await ws.close(code=CLOSE_LOGGED_OUT, message=b"logged out")
 
     async def reset_to_seed(self) -> None:
         """Back to the seed: no calls, no sessions, no connected devices. The clock goes on."""
@@ -50,6 +56,10 @@ class ServerState:
 
 
 STATE = web.AppKey("state", ServerState)
+CREDENTIAL = web.ResponseKey("credential", object)
+"""Where an authenticated WebSocket keeps the JWT it authenticated with (a response is a mapping)."""
+CLOSE_LOGGED_OUT = 4401
+"""The close code of a socket whose session logged out (the same as a refused authentication)."""
 REQUEST_STATE = web.RequestKey("state", ServerState)
 """The same state, on each protocol request (see rest.state_of)."""
 ACTING_UID = web.RequestKey("acting_uid", str)

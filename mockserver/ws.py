@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from . import jsonin
 from .hub import Connection
-from .state import STATE, ServerState
+from .state import CREDENTIAL, STATE, ServerState
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ async def _authenticate(
     if current is not None:
         state.hub.detach(current)
         await current.close()
+    ws[CREDENTIAL] = body.get("auth")  # so that logging out closes this socket
     await ws.send_json(AUTH_OK)
     connection = Connection(uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"))
     replaced = state.hub.attach(connection)
