@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import jsonin
+from .clock import TimerHandle
 from .hub import Connection
 from .state import CREDENTIAL, STATE, ServerState
 
@@ -26,6 +27,10 @@ CLOSE_REPLACED = 4409
 """A newer connection of the same device took over."""
 
 AUTH_OK = {"type": "auth", "body": {"code": "200", "status": "OK"}}
+AUTH_DEADLINE = 30.0
+"""Seconds, on the server's clock, a new socket has to authenticate before it is closed (4401):
+a socket that never does would otherwise hold its resources for ever."""
+AUTH_TIMER = web.ResponseKey("auth_timer", TimerHandle)
 
 
 def error_frame(code: str, message: str) -> dict[str, Any]:
@@ -47,6 +52,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         )
     await ws.prepare(request)
     state.websockets.add(ws)
+    ws[AUTH_TIMER] = state.clock.call_later(AUTH_DEADLINE, lambda: _too_late(ws), label="WebSocket auth deadline")
     connection: Connection | None = None
     try:
         async for message in ws:
@@ -72,6 +78,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:
         log.info("a WebSocket went away while being answered")
     finally:
+        ws[AUTH_TIMER].cancel()
         if connection is not None and state.hub.detach(connection):
             await connection.close()
             state.journal.add(
@@ -81,6 +88,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 device=connection.device,
             )
     return ws
+
+
+async def _too_late(ws: web.WebSocketResponse) -> None:
+    await ws.close(code=CLOSE_UNAUTHORIZED, message=b"no auth frame in time")
 
 
 async def _refuse(ws: web.WebSocketResponse, connection: Connection | None, code: str, message: str) -> None:
@@ -112,6 +123,7 @@ async def _authenticate(
         state.hub.detach(current)
         await current.close()
     ws[CREDENTIAL] = body.get("auth")  # so that logging out closes this socket
+    ws[AUTH_TIMER].cancel()
     await ws.send_json(AUTH_OK)
     connection = Connection(uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"))
     replaced = state.hub.attach(connection)
