@@ -380,10 +380,14 @@ class CallBook:
         self, call: Call, origin: str | None, audiences: tuple[Audience, ...], told_as: Status | None = None
     ) -> Outcome:
         self._calls[call.session_id] = call
-        if call.status.terminal:
-            self._ended[call.session_id] = None
-            while len(self._ended) > self.keep_ended:
-                oldest = next(iter(self._ended))
-                del self._ended[oldest]
-                del self._calls[oldest]
+        self._forget_the_oldest_ended(call)
         return Outcome(call=call, origin=origin, audiences=audiences, told_as=told_as)
+
+    def _forget_the_oldest_ended(self, call: Call) -> None:
+        if not call.status.terminal:
+            return
+        self._ended[call.session_id] = None
+        while len(self._ended) > self.keep_ended:
+            oldest = next(iter(self._ended))
+            del self._ended[oldest]
+            del self._calls[oldest]

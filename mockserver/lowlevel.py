@@ -44,7 +44,7 @@ def _reason(text: str | None) -> str:
     return " ".join(lines[:2])[:200]
 
 
-class JsonErrorHandler(RequestHandler):  # type: ignore[type-arg]
+class JsonErrorHandler(RequestHandler):
     """aiohttp's per-connection protocol, answering its own errors as ``{"error": {"code", "message"}}``."""
 
     body: StreamReader | None = None
@@ -92,7 +92,7 @@ class JsonErrorServer(web.Server):
         self,
         message: RawRequestMessage,
         payload: StreamReader,
-        protocol: RequestHandler,  # type: ignore[type-arg]
+        protocol: RequestHandler,
         writer: AbstractStreamWriter,
         task: asyncio.Task[None],
     ) -> BaseRequest:
@@ -101,7 +101,7 @@ class JsonErrorServer(web.Server):
         request: BaseRequest = self._make_request_of_app(message, payload, protocol, writer, task)
         return request
 
-    def __call__(self) -> RequestHandler:  # type: ignore[type-arg]
+    def __call__(self) -> RequestHandler:
         return JsonErrorHandler(self, loop=asyncio.get_running_loop(), **self._kwargs)
 
 

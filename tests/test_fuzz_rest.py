@@ -152,7 +152,7 @@ def paths(draw: st.DrawFn, known: Known) -> str:
             ),
         )
     )
-    return path + query
+    return f"{path}{query}"
 
 
 def header_values(good: list[str]) -> st.SearchStrategy[str | None]:

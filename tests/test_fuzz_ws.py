@@ -123,7 +123,7 @@ async def outcome(ws: aiohttp.ClientWebSocketResponse) -> str:
     """What the server made of the frame: read up to the pong barrier, or to the close."""
     with contextlib.suppress(ConnectionError, RuntimeError):  # already closing: the close frame is on its way
         await ws.send_str(json.dumps({"action": "ping", "ack": "barrier"}))
-    seen = []
+    seen: list[str] = []
     while True:
         message = await ws.receive(timeout=DEADLINE)
         if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):

@@ -121,7 +121,8 @@ async def test_thousands_of_idle_websockets_stay_connected_while_others_call(api
 
             async def still_there(ws: aiohttp.ClientWebSocketResponse) -> bool:
                 await ws.send_json({"action": "ping"})
-                return (await ws.receive_json(timeout=DEADLINE * 4)) == {"action": "pong"}
+                pong: object = await ws.receive_json(timeout=DEADLINE * 4)
+                return pong == {"action": "pong"}
 
             answered = []
             for start in range(0, count, 250):
