@@ -10,6 +10,7 @@ reproduces; ``RINGCHECK_FUZZ_EXAMPLES`` runs more of them.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import http.client
@@ -383,3 +384,70 @@ def test_malformed_http_gets_a_json_error_from_the_server_itself(
         print(f"\n{tally.line()}")
     assert tally.server_errors == 0
     thread.with_api(normal_flow)
+
+
+# -- what the fuzzer found, as plain examples ---------------------------------------------------------
+
+FOUND = {
+    "nested 5,000 deep (was a RecursionError, 500)": b"[" * 5000 + b"]" * 5000,
+    "nested 100 deep (past the 64-level limit)": b'{"a":' * 100 + b"1" + b"}" * 100,
+    "an integer of 5,000 digits (was a ValueError, 500)": b'{"receiver": ' + b"1" * 5000 + b"}",
+    "NaN": b'{"type": NaN, "receiverType": "user", "receiver": "bob"}',
+    "not UTF-8": b'{"receiver": "\xff\xfe"}',
+}
+
+
+@pytest.mark.parametrize("body", FOUND.values(), ids=FOUND.keys())
+def test_what_the_fuzzer_found_is_a_bad_request(fuzzed: tuple[ServerThread, Known], body: bytes) -> None:
+    thread, known = fuzzed
+    headers = {"authToken": known.alex_token, "resource": "alex-fuzz", "Content-Type": "application/json"}
+    before = thread.world()
+    status, content_type, content = send(thread.server.port, "POST", "/v3.0/calls", headers, body)
+    assert status == 400 and answer_json(status, content_type, content)["error"]["code"] == "ERR_BAD_REQUEST"  # type: ignore[index]
+    assert thread.world() == before
+
+
+RAW_FOUND = {
+    "a body labelled gzip that is not (was a 500)": b"POST /v3.0/calls HTTP/1.1\r\nHost: x\r\n"
+    b"Content-Encoding: gzip\r\nContent-Length: 4\r\n\r\nabcd",
+    "a malformed request line (was text/plain)": b"GARBAGE\r\n\r\n",
+    "a bad Content-Length (was text/plain)": b"POST /v3.0/calls HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    "a bad chunk size (was text/plain)": b"POST /v3.0/calls HTTP/1.1\r\nHost: x\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("stream", RAW_FOUND.values(), ids=RAW_FOUND.keys())
+def test_what_the_raw_fuzzer_found_is_a_json_bad_request(fuzzed: tuple[ServerThread, Known], stream: bytes) -> None:
+    thread, _ = fuzzed
+    answers = responses(exchange(thread.server.port, stream + SENTINEL))
+    status, content_type, body = answers[0]
+    assert status == 400 and answer_json(status, content_type, body)["error"]["code"] == "ERR_BAD_REQUEST"  # type: ignore[index]
+
+
+def test_a_body_found_broken_in_a_later_packet_is_refused_not_left_hanging(fuzzed: tuple[ServerThread, Known]) -> None:
+    """aiohttp queued the parse error as a next request and never failed the body being read."""
+    thread, _ = fuzzed
+    with socket.create_connection(("127.0.0.1", thread.server.port), timeout=DEADLINE) as sock:
+        sock.sendall(b"POST /v3.0/calls HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n")
+        # The bug needs the request handed to the application before the broken part arrives.
+        thread.run(_until_reading(thread))
+        sock.sendall(b"zz\r\n")
+        received = b""
+        with contextlib.suppress(TimeoutError):  # a timeout is the hang: nothing was received
+            while chunk := sock.recv(65536):
+                received += chunk
+    assert received, "the request was left hanging"
+    status, _, body = responses(received)[0]
+    assert status == 400 and b"the body could not be read" in body, body
+
+
+async def _until_reading(thread: ServerThread) -> None:
+    """Until a connection has a request in the application's hands (polled on the server's loop)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    runner = thread.server._runner
+    assert runner is not None and runner.server is not None
+    while not any(getattr(h, "_request_in_progress", False) for h in runner.server.connections):
+        assert loop.time() < deadline, "the request never reached the application"
+        await asyncio.sleep(0)
