@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from . import jsonio, rest
+from . import jsonin, jsonio, rest
 from .admin import create_admin_app
 from .clock import Clock
 from .config import ServerConfig
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REFUSED = web.RequestKey("refused", str)
 """The error code a request was answered with, for its journal line (no need to parse the answer)."""
+UNREADABLE_BODY = (HttpProcessingError, web.RequestPayloadError)
+"""What reading a body raises when it was sent wrong (a bad gzip stream, broken chunks)."""
 
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_REQUEST: 400,
@@ -74,6 +77,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except FailedByRule as failed:
         request[REFUSED] = failed.code
         return jsonio.json_response(failed.as_json(), status=failed.http_status)
+    except UNREADABLE_BODY as exc:
+        request[REFUSED] = ErrorCode.BAD_REQUEST
+        return refusal_response(_unreadable(exc))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -89,14 +95,22 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return refusal_response(Refusal(ErrorCode.INTERNAL, "the mock server failed; see its log"))
 
 
+def _unreadable(exc: BaseException) -> Refusal:
+    """The client's fault, so a 400 that says what aiohttp found (not a 500)."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, HttpProcessingError) else exc
+    text = cause.message if isinstance(cause, HttpProcessingError) else str(cause)
+    reason = next((line.strip() for line in str(text).splitlines() if line.strip()), type(cause).__name__)
+    return Refusal(ErrorCode.BAD_REQUEST, f"the body could not be read: {reason}")
+
+
 def _read_body(request: web.Request, raw: bytes) -> Any:
     """The body for the journal: its JSON, or the start of its text when it is not JSON. A body
     that parsed is kept on the request, so the handler does not parse it again."""
     if not raw:
         return None
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = jsonin.loads(raw)
+    except jsonin.BadJson:
         return raw[:200].decode("utf-8", "replace")
     request[PARSED_BODY] = body
     return body
@@ -123,13 +137,15 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     method = request.method
     headers = request.headers
     device = headers.get("resource", "")
-    too_large = False
+    unread: Refusal | None = None
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         # Answer here: a second read by the handler would see an empty or truncated body and
         # might accept it (an oversized PUT /me or auth_tokens used to succeed).
-        raw, too_large = b"", True
+        raw, unread = b"", Refusal(*_FROM_HTTP[413])
+    except UNREADABLE_BODY as exc:
+        raw, unread = b"", _unreadable(exc)
     body = _read_body(request, raw)
     who = state.sessions.peek(headers.get("authToken")) or request.match_info.get("uid") or "someone"
     shown = body if body and len(raw) <= 200 else None
@@ -139,10 +155,9 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
         (who, device, method, path, shown),
         {"method": method, "path": path, "device": device, "body": body},
     )
-    if too_large:
-        code, message = _FROM_HTTP[413]
-        request[REFUSED] = str(code)
-        response: web.StreamResponse = refusal_response(Refusal(code, message))
+    if unread is not None:
+        request[REFUSED] = str(unread.code)
+        response: web.StreamResponse = refusal_response(unread)
     else:
         response = await _answer(request, handler)
     status = response.status

@@ -141,16 +141,31 @@ def new_session_id_factory(app_id: str) -> Callable[[], str]:
     return lambda: f"v1.local.{app_id}.{next(counter):06d}"
 
 
+KEEP_ENDED_CALLS = 10_000
+
+
 @dataclass
 class CallBook:
-    """Every call one server has seen, and the only place they change."""
+    """Every live call of one server and its latest ended ones; the only place calls change.
+
+    A long-lived server must not keep every call forever: every call still ringing or ongoing is
+    kept, and of the ended ones (any terminal status) the latest ``keep_ended``; older ones are
+    forgotten, so asking about one gets ERR_CALL_SESSION_NOT_FOUND instead of its last state.
+    """
 
     directory: Directory
     new_session_id: Callable[[], str]
+    keep_ended: int = KEEP_ENDED_CALLS
     _calls: dict[str, Call] = field(default_factory=dict)
+    _ended: dict[str, None] = field(default_factory=dict)
+    """Session ids of ended calls, in the order they ended (a dict as an ordered set)."""
 
     def reset(self) -> None:
         self._calls.clear()
+        self._ended.clear()
+
+    def __len__(self) -> int:
+        return len(self._calls)
 
     def get(self, session_id: str) -> Call:
         try:
@@ -171,6 +186,7 @@ class CallBook:
         if not outcome.call.session_id:
             outcome = replace(outcome, call=replace(outcome.call, session_id=self.new_session_id()))
         self._calls[outcome.call.session_id] = outcome.call
+        self._forget_the_oldest_ended(outcome.call)
         return outcome
 
     def initiate(
@@ -383,3 +399,12 @@ class CallBook:
     ) -> Outcome:
         """The outcome of a checked move; nothing changes until :meth:`record` keeps it."""
         return Outcome(call=call, origin=origin, audiences=audiences, told_as=told_as)
+
+    def _forget_the_oldest_ended(self, call: Call) -> None:
+        if not call.status.terminal:
+            return
+        self._ended[call.session_id] = None
+        while len(self._ended) > self.keep_ended:
+            oldest = next(iter(self._ended))
+            del self._ended[oldest]
+            del self._calls[oldest]

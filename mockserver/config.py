@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .calls import KEEP_ENDED_CALLS
 from .directory import DEFAULT_SEED, Seed
 
 DEFAULT_APP_ID = "ringcheck"
@@ -32,6 +33,8 @@ class ServerConfig:
     """Where the CA and certificate files are written (a fresh temporary folder if None)."""
     ring_expiry: float | None = None
     """Seconds after which the server itself marks a call still ringing unanswered; off if None."""
+    keep_ended_calls: int = KEEP_ENDED_CALLS
+    """How many ended calls the server remembers (every live call is kept); older ones are forgotten."""
     cors_origins: tuple[str, ...] = ()
     """Origins allowed by CORS besides loopback ones (``*``: any); see ``mockserver/cors.py``."""
     on_reconnect: OnReconnect = "nothing"

@@ -6,13 +6,13 @@ and what arrived, before anything is changed.
 
 from __future__ import annotations
 
-import json
 import math
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from . import jsonin
 from .errors import ErrorCode, Refusal
 
 MAX_BODY_BYTES = 64 * 1024
@@ -34,8 +34,8 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         body = request[PARSED_BODY]
     else:
         try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            body = jsonin.loads(raw)
+        except jsonin.BadJson as exc:
             raise Refusal(ErrorCode.BAD_REQUEST, f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Refusal(ErrorCode.BAD_REQUEST, f"the body must be a JSON object, got {type(body).__name__}")

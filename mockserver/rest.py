@@ -106,7 +106,7 @@ async def update_me(request: web.Request) -> web.Response:
         {
             **wire.user_json(user),
             "authToken": request.headers["authToken"],
-            "jwt": state.sessions.issue_jwt(uid),
+            "jwt": state.sessions.issue_jwt(request.headers["authToken"]),
             "settings": settings_for(request),
         }
     )
@@ -121,9 +121,13 @@ async def get_me(request: web.Request) -> web.Response:
 
 @routes.delete(V + "/me")
 async def logout(request: web.Request) -> web.Response:
+    """Logging out revokes the token and its WebSocket credential, and closes the sockets it opened."""
     gate = FaultGate(request, user_of(request), "logout")
     gate()
-    state_of(request).sessions.revoke(request.headers["authToken"])
+    state = state_of(request)
+    jwt = state.sessions.revoke(request.headers["authToken"])
+    if jwt is not None:
+        await state.disconnect_credential(jwt)
     await gate.answer_late()
     return ok({"success": True})
 

@@ -18,6 +18,7 @@ from . import wire
 from .app import create_app
 from .clock import Clock, SystemClock, VirtualClock
 from .config import ServerConfig
+from .lowlevel import JsonErrorAppRunner
 from .state import STATE, ServerState
 from .tls import Tls, make_tls
 
@@ -67,7 +68,7 @@ class MockServer:
                 folder = Path(self._tempdir.name)
             self.tls = make_tls(folder)
             ssl_context = self.tls.context
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        self._runner = JsonErrorAppRunner(self.app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
         await site.start()

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import faults, jsonio, wire
-from .calls import Call, CallBook, CallType, Outcome, Party, ReceiverType, Status, new_session_id_factory
+from .calls import (
+    KEEP_ENDED_CALLS,
+    Call,
+    CallBook,
+    CallType,
+    Outcome,
+    Party,
+    ReceiverType,
+    Status,
+    new_session_id_factory,
+)
 from .clock import Clock, TimerHandle
 from .directory import Directory
 from .errors import Refusal
@@ -40,6 +50,7 @@ class CallService:
     journal: Journal
     app_id: str
     ring_expiry: float | None = None
+    keep_ended_calls: int = KEEP_ENDED_CALLS
     faults: FaultPlane = field(default_factory=FaultPlane)
     book: CallBook = field(init=False)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -49,7 +60,7 @@ class CallService:
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
-        self.book = CallBook(self.directory, new_session_id_factory(self.app_id))
+        self.book = CallBook(self.directory, new_session_id_factory(self.app_id), self.keep_ended_calls)
 
     def reset(self) -> None:
         for handle in self._expiries.values():

@@ -34,7 +34,7 @@ class ServerState:
         directory = Directory(config.seed)
         hub = Hub(remember_away=config.on_reconnect == "current-state")
         journal = Journal(clock.now)
-        calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry)
+        calls = CallService(directory, clock, hub, journal, config.app_id, config.ring_expiry, config.keep_ended_calls)
         return cls(config, clock, directory, hub, journal, Sessions(), calls)
 
     async def disconnect_everyone(self) -> None:
@@ -57,6 +57,12 @@ class ServerState:
                     connection.abort()
         return rule
 
+    async def disconnect_credential(self, jwt: str) -> None:
+        """Close every WebSocket authenticated with ``jwt``: its session logged out."""
+        for ws in list(self.websockets):
+            if ws.get(CREDENTIAL) == jwt:
+                await ws.close(code=CLOSE_LOGGED_OUT, message=b"logged out")
+
     async def reset_to_seed(self) -> None:
         """Back to the seed: no calls, no sessions, no connected devices. The clock goes on."""
         await self.disconnect_everyone()
@@ -67,6 +73,10 @@ class ServerState:
 
 
 STATE = web.AppKey("state", ServerState)
+CREDENTIAL = web.ResponseKey("credential", object)
+"""Where an authenticated WebSocket keeps the JWT it authenticated with (a response is a mapping)."""
+CLOSE_LOGGED_OUT = 4401
+"""The close code of a socket whose session logged out (the same as a refused authentication)."""
 REQUEST_STATE = web.RequestKey("state", ServerState)
 """The same state, on each protocol request (see rest.state_of)."""
 ACTING_UID = web.RequestKey("acting_uid", str)

@@ -8,16 +8,16 @@ barrier ("everything sent to me so far has arrived").
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import faults
+from . import faults, jsonin
+from .clock import TimerHandle
 from .hub import Connection, Recipient
-from .state import STATE, ServerState
+from .state import CREDENTIAL, STATE, ServerState
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ CLOSE_REPLACED = 4409
 """A newer connection of the same device took over."""
 
 AUTH_OK = {"type": "auth", "body": {"code": "200", "status": "OK"}}
+AUTH_DEADLINE = 30.0
+"""Seconds, on the server's clock, a new socket has to authenticate before it is closed (4401):
+a socket that never does would otherwise hold its resources for ever."""
+AUTH_TIMER = web.ResponseKey("auth_timer", TimerHandle)
 
 
 def error_frame(code: str, message: str) -> dict[str, Any]:
@@ -49,6 +53,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         )
     await ws.prepare(request)
     state.websockets.add(ws)
+    ws[AUTH_TIMER] = state.clock.call_later(AUTH_DEADLINE, lambda: _too_late(ws), label="WebSocket auth deadline")
     connection: Connection | None = None
     try:
         async for message in ws:
@@ -56,7 +61,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await _refuse(ws, connection, "ERR_BAD_FRAME", "frames must be JSON text")
                 continue
             try:
-                frame = json.loads(message.data)
+                frame = jsonin.loads(message.data)
                 if not isinstance(frame, dict):
                     raise ValueError("a frame must be a JSON object")
             except ValueError as exc:
@@ -73,7 +78,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             elif frame.get("type") == "auth":
                 connection = await _authenticate(state, ws, frame, connection, lambda: _abort(request))
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
+    except ConnectionResetError:
+        log.info("a WebSocket went away while being answered")
     finally:
+        ws[AUTH_TIMER].cancel()
         if connection is not None and state.hub.detach(connection):
             state.hub.went_away(connection)
             await connection.close()
@@ -86,7 +94,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
+async def _too_late(ws: web.WebSocketResponse) -> None:
+    await ws.close(code=CLOSE_UNAUTHORIZED, message=b"no auth frame in time")
+
+
 async def _refuse(ws: web.WebSocketResponse, connection: Connection | None, code: str, message: str) -> None:
+    if ws.closed:
+        # A protocol violation (a frame too large, text not UTF-8): aiohttp has already closed
+        # the socket with the fitting code (1009, 1007), and there is nobody left to tell.
+        return
     if connection is not None:
         await connection.post(error_frame(code, message))
         return
@@ -136,6 +152,8 @@ async def _authenticate(
     if current is not None:
         state.hub.detach(current)
         await current.close()
+    ws[CREDENTIAL] = body.get("auth")  # so that logging out closes this socket
+    ws[AUTH_TIMER].cancel()
     await ws.send_json(AUTH_OK)
     connection = Connection(
         uid, device, ws.send_str, lambda: ws.close(code=CLOSE_REPLACED, message=b"replaced"), abort=abort

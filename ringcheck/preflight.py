@@ -25,8 +25,10 @@ OTHER_ENV = (
     "RINGCHECK_SDKBRIDGE_DIR",
     "RINGCHECK_NODE",
     "RINGCHECK_EXPECTATIONS",
+    "RINGCHECK_FUZZ_EXAMPLES",
 )
-"""Variables read outside :class:`Settings` (the real-SDK adapter, the expectations file)."""
+"""Variables read outside :class:`Settings` (the real-SDK adapter, the expectations file, the
+fuzz tests' number of examples)."""
 
 CAST_NAMES = tuple(sorted({u.uid for u in DEFAULT_SEED.users} | {g.guid for g in DEFAULT_SEED.groups}))
 """The people and groups the feature files speak of, in lower case."""

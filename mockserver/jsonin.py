@@ -1,0 +1,68 @@
+"""JSON in: what a client sent (a request body, a WebSocket frame), read strictly and safely.
+
+The standard library reads it (see :mod:`mockserver.jsonio` for why not orjson), but three of its
+failures are not ``JSONDecodeError``: nesting deeper than the interpreter's recursion limit raises
+``RecursionError``, an integer of more than 4,300 digits ``ValueError``, and bytes that are not
+UTF-8/16/32 ``UnicodeDecodeError``. Each used to escape as an HTTP 500. Here every way of being
+unreadable is one :class:`BadJson`, whose message says what was wrong.
+
+Two things the standard library accepts are refused, since no other JSON reader (the SDK's
+``JSON.parse`` included) would send or read them back: ``NaN``/``Infinity``, and nesting deeper
+than :data:`MAX_DEPTH` (CometChat's bodies are three levels deep; the limit keeps every later
+encoder, including the journal's, far from its own recursion limit).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+MAX_DEPTH = 64
+"""The deepest nesting of objects and arrays a body or frame may have."""
+
+
+class BadJson(ValueError):
+    """The input is not JSON this server reads; the message says why, for the client."""
+
+
+def _no_constants(name: str) -> NoReturn:
+    raise BadJson(f"{name} is not a JSON value")
+
+
+def loads(raw: bytes | str) -> Any:
+    """``raw`` parsed as JSON, or :class:`BadJson`."""
+    try:
+        value = json.loads(raw, parse_constant=_no_constants)
+    except BadJson:
+        raise
+    except json.JSONDecodeError as exc:
+        raise BadJson(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise BadJson(f"it is not UTF-8, UTF-16 or UTF-32 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise BadJson(f"it is nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # an integer past the interpreter's digit limit
+        raise BadJson(f"a number in it is too long ({exc})") from None
+    opened = raw.count(b"[") + raw.count(b"{") if isinstance(raw, bytes) else raw.count("[") + raw.count("{")
+    if opened > MAX_DEPTH and _depth(value) > MAX_DEPTH:  # counting is cheap; walk only when it might be deep
+        raise BadJson(f"it is nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests containers, found without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
