@@ -27,6 +27,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_REPLACED = 4409
 """A newer connection of the same device took over."""
 
+PONG = {"action": "pong"}
 AUTH_OK = {"type": "auth", "body": {"code": "200", "status": "OK"}}
 AUTH_DEADLINE = 30.0
 """Seconds, on the server's clock, a new socket has to authenticate before it is closed (4401):
@@ -68,13 +69,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await _refuse(ws, connection, "ERR_BAD_FRAME", f"the frame is not a JSON object: {exc}")
                 continue
             if frame.get("action") == "ping":
-                if connection is not None and state.calls.faults.active and _ignores_ping(state, connection):
-                    continue
-                pong = {"action": "pong"}
-                if connection is not None:
-                    await connection.post(pong)
-                else:
-                    await ws.send_json(pong)
+                await _answer_ping(state, ws, connection)
             elif frame.get("type") == "auth":
                 connection = await _authenticate(state, ws, frame, connection, lambda: _abort(request))
             # Anything else (typing indicators, receipts) is not part of ringing: ignored.
@@ -92,6 +87,14 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 device=connection.device,
             )
     return ws
+
+
+async def _answer_ping(state: ServerState, ws: web.WebSocketResponse, connection: Connection | None) -> None:
+    """A pong, through the device's outbox once it is known (the barrier), unless a fault rule says no."""
+    if connection is None:
+        await ws.send_json(PONG)
+    elif not (state.calls.faults.active and _ignores_ping(state, connection)):
+        await connection.post(PONG)
 
 
 async def _too_late(ws: web.WebSocketResponse) -> None:
