@@ -135,6 +135,10 @@ class Capabilities:
     the run says so, and the note can go)."""
     fault_control: bool = False
     """:meth:`Implementation.faults` makes the server misbehave on purpose (docs/faults.md)."""
+    reconnects: bool = False
+    """Its devices reconnect by themselves after a dropped connection, every
+    :attr:`Device.reconnect_interval` seconds of the flow's time, and say whether they are
+    connected (:meth:`Device.wait_online`)."""
     not_offered: dict[str, str] = field(default_factory=dict)
     """Scenarios (by name or tag) that need something this implementation does not have at all,
     mapped to what is missing: they are skipped with that reason, not run."""
@@ -190,17 +194,20 @@ class Device(abc.ABC):
         implementation that cannot know should wait for the quiet period it trusts.
         """
 
+    reconnect_interval: float = 5.0
+    """Seconds between a dropped connection and the device's first try to reconnect, and between
+    tries while it is turned away (where :attr:`Capabilities.reconnects`; SDK: 5 seconds)."""
+
     def wait_online(self, online: bool, timeout: float) -> bool:
         """Wait at most ``timeout`` real seconds until the device's real-time connection is open
         (``online``) or closed (not ``online``); False if it did not get there in time.
 
         The robustness scenarios use it after dropping a device's connection, and after the time
-        the client takes to reconnect (SDK: 5 seconds), so that what happens next happens to a
-        device that is really away, or really back. A device that cannot tell keeps this
-        default and is taken at its word; a scenario that relied on it then fails on what the
-        device was or was not told.
+        the client takes to reconnect, so that what happens next happens to a device that is
+        really away, or really back. Optional (:attr:`Capabilities.reconnects`): a device that
+        cannot tell must not be taken at its word, so the scenarios that need it skip.
         """
-        return True
+        raise NotImplementedError("this device cannot say whether it is connected")
 
     def sign_out(self) -> None:
         """``logout()``: the user is signed out; the device stays, so what it tries next can be

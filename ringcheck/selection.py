@@ -23,6 +23,10 @@ NEEDS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
         lambda c: c.fault_control,
         "a server whose faults the suite can inject (losing, delaying, repeating events; failing operations)",
     ),
+    "reconnect": (
+        lambda c: c.reconnects,
+        "devices that reconnect by themselves after a dropped connection and say when they are back",
+    ),
     "status-updates": (
         lambda c: c.status_updates,
         "sending a status of the test's choosing (an SDK sends only the statuses of its own operations)",

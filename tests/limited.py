@@ -58,6 +58,7 @@ FULL = Capabilities(
     sign_out=True,
     status_updates=True,
     fault_control=True,
+    reconnects=True,
 )
 LACKING = {
     "time-control": dataclasses.replace(FULL, time_control=False),
@@ -66,6 +67,7 @@ LACKING = {
     "sign-out": dataclasses.replace(FULL, sign_out=False),
     "status-updates": dataclasses.replace(FULL, status_updates=False),
     "fault-control": dataclasses.replace(FULL, fault_control=False),
+    "reconnect": dataclasses.replace(FULL, reconnects=False),
     "reset": dataclasses.replace(FULL, reset=False),
 }
 

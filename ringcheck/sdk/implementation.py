@@ -319,6 +319,7 @@ class SdkImplementation(Implementation):
             group_calls=True,
             reset=False,
             sign_out=True,
+            reconnects=True,
             notes=dict(notes or {}),
             not_offered=dict(self.profile.not_offered),
         )

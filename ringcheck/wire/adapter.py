@@ -7,6 +7,7 @@ device lives on one background loop, where its WebSocket keeps reading between s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
@@ -19,11 +20,12 @@ from ..adapter import CallInfo, CallStatus, CallType, Capabilities, Device, Even
 from ..loopthread import LoopThread
 from ..servers import ServerHandle
 from .device import WireDevice
+from .session import RECONNECT_SECONDS, ProtocolError
 
 T = TypeVar("T")
 OPERATION_DEADLINE = 10.0
-LOCKSTEP_SECONDS = 1.0
-"""Largest move of the client's and a remote server's clocks per round of advance_time."""
+QUIET_SECONDS = 2.0
+"""Longest wait, in real seconds, for one device's pong between two rounds of lockstep time."""
 
 
 class WireImplementation(Implementation):
@@ -35,7 +37,12 @@ class WireImplementation(Implementation):
         # Embedded: one clock for the server and every client. Remote: the clients' own.
         self.clock = server.shares_clock or VirtualClock()
         self.capabilities = Capabilities(
-            time_control=True, devices_per_user=8, group_calls=True, sign_out=True, status_updates=True
+            time_control=True,
+            devices_per_user=8,
+            group_calls=True,
+            sign_out=True,
+            status_updates=True,
+            reconnects=True,
         )
         self._http: aiohttp.ClientSession | None = None
         self._devices: list[SyncWireDevice] = []
@@ -74,15 +81,23 @@ class WireImplementation(Implementation):
             if self.clock is self.server.shares_clock:
                 await self.clock.advance(seconds)
                 return
-            # Two clocks (a server elsewhere): move them together, the server first in each
-            # round, so what a client timer does meets the server at the time it fires (a
-            # reconnect tried while the server refuses reconnects for a while, say).
+            # Two clocks (a server elsewhere): move them together, in rounds that end where the
+            # next client timer falls due. The server goes first in each round, and its frames
+            # reach every device before the client's timer fires: each side's timers then fire
+            # in the order they fall due (a reconnect tried at 5 s meets the server as it is at
+            # 5 s, refusing or not), and time moves in as few rounds as there are client timers.
             remaining = seconds
-            while remaining > 0:
-                step = min(LOCKSTEP_SECONDS, remaining)
-                await self.server.advance(step)
-                await self.clock.advance(step)
+            while True:
+                pending = self.clock.pending
+                step = remaining if not pending else min(remaining, max(0.0, pending[0].due - self.clock.now()))
+                if step > 0:
+                    await self.server.advance(step)
+                    for device in list(self._devices):
+                        await device.quiet()
+                await self.clock.advance(step)  # fires the client timer the round ends on
                 remaining -= step
+                if remaining <= 0:
+                    return
 
         self._run(advance(), f"advancing time by {seconds:g} s")
 
@@ -116,6 +131,7 @@ class SyncWireDevice(Device):
         self.uid = device.uid
         self.wire_id = device.session.device_id
         self.label = label
+        self.reconnect_interval = RECONNECT_SECONDS
         self._closed = False
 
     def _run(self, coro: Coroutine[Any, Any, T], what: str) -> T:
@@ -164,6 +180,16 @@ class SyncWireDevice(Device):
     def settle(self) -> None:
         self._run(self._device.session.barrier(), "waiting for the server's frames to arrive")
 
+    async def quiet(self) -> None:
+        """On the loop: return once the frames the server sent this device so far have been
+        handled, if it is connected (an offline device hears nothing anyway). Bounded: a server
+        that ignores pings holds a round back by :data:`QUIET_SECONDS` at most."""
+        session = self._device.session
+        if self._closed or not session.connected:
+            return
+        with contextlib.suppress(TimeoutError, ProtocolError, aiohttp.ClientError, ConnectionError):
+            await asyncio.wait_for(session.barrier(), QUIET_SECONDS)
+
     def wait_online(self, online: bool, timeout: float) -> bool:
         async def wait() -> bool:
             try:
@@ -172,7 +198,10 @@ class SyncWireDevice(Device):
                 return False
             return True
 
-        return self._run(wait(), f"waiting for the connection to be {'open' if online else 'closed'}")
+        # The loop thread's own deadline comes after the wait's, so the caller hears False and
+        # says what it waited for, not that an operation ran out of time.
+        what = f"waiting for the connection to be {'open' if online else 'closed'}"
+        return self._owner._loop.run(wait(), timeout + OPERATION_DEADLINE, f"{self.label}: {what}")
 
     def close(self) -> None:
         if not self._closed:

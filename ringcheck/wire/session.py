@@ -34,6 +34,11 @@ RECONNECT_SECONDS = 5.0
 """``WSReconnectionTimerInterval`` of both JavaScript SDKs: the first attempt comes this long after
 the close, and each further one this long after the last (a ``setInterval``)."""
 
+RECONNECT_TRY_SECONDS = 2.0
+"""Real seconds one reconnect may take (connect, auth frame, its answer) before it counts as
+failed and the next is scheduled, as the SDK's next interval tick would start afresh. On loopback
+a try takes milliseconds; the bound keeps an advance of the clock within its deadline."""
+
 
 FITTING_STATUS = {
     "AUTH_ERR_AUTH_TOKEN_NOT_FOUND": 401,
@@ -99,9 +104,9 @@ class WireSession:
         self._ws_url = ""
         self._reconnect_timer: TimerHandle | None = None
         self.reconnects = 0
+        """Successful reconnects so far, for tests and the transcript."""
         self._online = asyncio.Event()
         self._offline = asyncio.Event()
-        """Successful reconnects so far, for tests and the transcript."""
 
     def _headers(self, admin: bool) -> dict[str, str]:
         headers = {"appId": self.endpoint.app_id, "resource": self.device_id, "sdk": SDK_HEADER}
@@ -168,6 +173,9 @@ class WireSession:
         except (TimeoutError, TypeError, ValueError, ConnectionError) as exc:
             await ws.close()
             raise ProtocolError(f"the WebSocket of {self.uid} closed before it was authenticated: {exc!r}") from None
+        except asyncio.CancelledError:  # a bounded reconnect gave up on it
+            await ws.close()
+            raise
         if not isinstance(reply, dict) or reply.get("type") != "auth" or reply.get("body", {}).get("code") != "200":
             await ws.close()
             raise ProtocolError(f"the WebSocket refused {self.uid}'s credentials: {reply}")
@@ -196,8 +204,10 @@ class WireSession:
             if not isinstance(frame, dict):
                 continue
             if frame.get("action") == "pong":
-                if self._pongs:
-                    self._pongs.popleft().set_result(None)
+                # One pong per ping, in order; a wait given up on (a bounded barrier) has left
+                # its future cancelled, and its pong is simply not needed any more.
+                if self._pongs and not (waiting := self._pongs.popleft()).done():
+                    waiting.set_result(None)
             elif frame.get("type") == "message" and frame.get("deviceId") != self.device_id:
                 await self._on_message(frame.get("body") or {})
         self._socket_closed()
@@ -230,7 +240,9 @@ class WireSession:
         if self._closing or self._signed_out:
             return
         try:
-            await self._connect()
+            # Bounded: the try runs inside the clock's advance, which must not outlast the
+            # adapter's operation deadline because a server stopped answering.
+            await asyncio.wait_for(self._connect(), RECONNECT_TRY_SECONDS)
         except (TimeoutError, ProtocolError, aiohttp.ClientError, OSError) as exc:
             self._log(f"{self.uid}'s WebSocket reconnect failed ({exc}): trying again in {RECONNECT_SECONDS:g} s")
             self._schedule_reconnect()
