@@ -57,6 +57,9 @@ def choose(
     for need in needs:
         if need not in NEEDS:
             raise ValueError(f"{scenario_id}: unknown capability tag @needs:{need}; known: {', '.join(NEEDS)}")
+    # In NEEDS' order, not the tags': pytest-bdd keeps a scenario's tags in a set, whose order
+    # changes from run to run, and the reason a scenario skips must not.
+    for need in sorted(set(needs), key=list(NEEDS).index):
         offers, what = NEEDS[need]
         if not offers(capabilities):
             why = f"needs {need}, which this implementation lacks"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ringcheck.selection import NEEDS, RESET_WARNING
+from ringcheck.adapter import Capabilities, Device, EventSink, Implementation
+from ringcheck.selection import NEEDS, RESET_WARNING, choose
 
 from .limited import LACKING
 
@@ -119,3 +120,19 @@ def test_a_misspelled_environment_variable_is_refused_with_the_likely_name(
     result = suite.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "RINGCHECK_SEVRER is not a ringcheck setting; did you mean RINGCHECK_SERVER" in result.stderr.str()
+
+
+class _Bare(Implementation):
+    name = "bare"
+    capabilities = Capabilities()
+
+    def open_device(self, uid: str, label: str, on_event: EventSink) -> Device:
+        raise NotImplementedError("no scenario runs here")
+
+
+def test_a_scenario_lacking_two_needs_skips_for_the_first_in_the_catalogue_order_whatever_its_tag_order() -> None:
+    """pytest-bdd keeps tags in a set: the skip reason (in the compatibility table) must not depend on it."""
+    bare = _Bare()  # offers neither
+    first = choose(bare, "robustness/x", ["reconnect", "time-control"], [], [])
+    second = choose(bare, "robustness/x", ["time-control", "reconnect"], [], [])
+    assert first.why == second.why == "needs time-control, which this implementation lacks"
