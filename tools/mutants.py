@@ -55,8 +55,8 @@ MUTANTS = [
     Mutant(
         "a rejection is not announced",
         "mockserver/calls.py",
-        "return self._commit(updated, actor.device, (self._caller_side(call), AllDevices(actor.uid)))",
-        "return self._commit(updated, actor.device, ())",
+        "return self._outcome(updated, actor.device, (self._caller_side(call), AllDevices(actor.uid)))",
+        "return self._outcome(updated, actor.device, ())",
         ("test_bob_rejects_", "test_bob_answers_"),
     ),
     Mutant(
@@ -111,8 +111,8 @@ MUTANTS = [
     Mutant(
         "the caller's other devices ring",
         "mockserver/calls.py",
-        "return self._commit(call, caller.device, tuple(AllDevices(m) for m in members))",
-        "return self._commit(call, caller.device, (AllDevices(caller.uid), *(AllDevices(m) for m in members)))",
+        "return self._outcome(call, caller.device, tuple(AllDevices(m) for m in members))",
+        "return self._outcome(call, caller.device, (AllDevices(caller.uid), *(AllDevices(m) for m in members)))",
         ("test_the_callers_other_devices_do_not_ring",),
     ),
     Mutant(
@@ -126,8 +126,8 @@ MUTANTS = [
     Mutant(
         "a member's rejection rings their other devices again",
         "mockserver/calls.py",
-        "return self._commit(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)",
-        "return self._commit(answered, actor.device, (AllDevices(actor.uid),))",
+        "return self._outcome(answered, actor.device, (AllDevices(actor.uid),), told_as=Status.REJECTED)",
+        "return self._outcome(answered, actor.device, (AllDevices(actor.uid),))",
         ("test_a_members_other_device_is_not_rung_again_after_they_reject_on_one",),
     ),
     Mutant(
