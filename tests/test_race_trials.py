@@ -3,8 +3,11 @@
 test_races.py runs each race a dozen times, one call at a time; here every race runs
 ``RINGCHECK_RACE_TRIALS`` times (200 in CI) in batches of concurrent calls, so the server resolves
 many races at once while frames for other calls cross the same sockets. Within a batch half the
-trials start one side's request first and half the other's, so both orders are seen; the test
-prints how often each side won and fails if one side never did.
+trials start one side's request first and half the other's, so both outcomes are judged; the test
+prints how often each side won and fails if one side never did (a server that let one side win
+whatever the order). What it does not show: the server choosing a winner against arrival order.
+Client and server share one event loop here, so requests arrive in the order they were sent and
+the side sent first wins every time (releasing both requests' last bytes together would change that).
 
 For every trial: exactly one request wins (or, for two group members, both join, SPEC 4), the
 loser gets the documented refusal, the call ends in the winner's status, and each device hears,
