@@ -160,30 +160,26 @@ class CallService:
                 continue
             message = self.render(call)
             frame_json = wire.encoded_frame(self.app_id, origin, message, jsonio.dumps(message))
-            status = str(call.status)
-            self.journal.add(
-                "frame",
-                f"told {recipient.uid} ({recipient.device}) on its return: {session_id} {status}",
-                uid=recipient.uid,
-                device=recipient.device,
-                sessionId=session_id,
-                status=status,
-                frame=frame_json,
-                reconnect=True,
-            )
+            self._journal_frame(recipient, session_id, str(call.status), frame_json, returning=True)
             written.append(self.hub.post(recipient, frame_json.decode()))
         if written:
             await asyncio.gather(*written)
 
-    def _journal_frame(self, recipient: Recipient, session_id: str, status: str, frame_json: bytes) -> None:
+    def _journal_frame(
+        self, recipient: Recipient, session_id: str, status: str, frame_json: bytes, returning: bool = False
+    ) -> None:
+        """One journal line per frame told; a catch-up frame for a returning device says so."""
+        when = " on its return" if returning else ""
+        extra = {"reconnect": True} if returning else {}
         self.journal.add(
             "frame",
-            f"told {recipient.uid} ({recipient.device}): {session_id} {status}",
+            f"told {recipient.uid} ({recipient.device}){when}: {session_id} {status}",
             uid=recipient.uid,
             device=recipient.device,
             sessionId=session_id,
             status=status,
             frame=frame_json,
+            **extra,
         )
 
     def _faulted(
