@@ -10,7 +10,7 @@ than the ratio of rates; use it to compare changes, and ``bench_server.py`` for 
 
 Needs valgrind (``callgrind_control`` on the PATH). Slow: about a minute per server.
 
-Usage: python benchmarks/instructions.py [--pairs 10] [--flows 300] [mockserver args...]
+Usage: python benchmarks/instructions.py [--pairs 10] [--flows 300] [--keep DIR] [mockserver args...]
 """
 
 from __future__ import annotations
@@ -71,23 +71,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--flows", type=int, default=300)
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep raw.out and mock.out there, for callgrind_annotate --inclusive=yes"
+    )
     args, server_args = parser.parse_known_args()
     bench_server.PHASE_SECONDS = 600.0  # under valgrind everything is some 50 times slower
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            folder = args.keep
         seed = seed_file(folder, args.pairs, 0)
         raw_server = [sys.executable, str(Path(__file__).with_name("raw_server.py")), "--loop", "uvloop"]
         raw = instructions(
             raw_server, folder / "raw.out", lambda url, pid: raw_requests(url, pid, args.pairs, 3 * args.flows)
         ) / (3 * args.flows)
+        floor_server = [sys.executable, str(Path(__file__).with_name("floor_server.py")), "--loop", "uvloop"]
+        floor = (
+            instructions(floor_server, folder / "floor.out", lambda url, pid: flows(url, pid, args.pairs, args.flows))
+            / args.flows
+        )
         mock_server = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed), *server_args]
         flow = (
             instructions(mock_server, folder / "mock.out", lambda url, pid: flows(url, pid, args.pairs, args.flows))
             / args.flows
         )
     print(f"minimal aiohttp handler: {raw / 1000:.1f} k instructions per request")
+    print(f"the protocol's floor: {floor / 1000:.1f} k instructions per flow, {floor / 3000:.1f} k per request and its frame")
     print(f"mock server: {flow / 1000:.1f} k instructions per flow, {flow / 3000:.1f} k per request and its frame")
     print(f"ratio in instructions, raw request / (flow / 3): {raw / (flow / 3):.2f}")
+    print(f"ratio in instructions, raw request / (floor flow / 3): {raw / (floor / 3):.2f} (the most the mock could reach)")
+    print(f"ratio in instructions, floor flow / mock flow: {floor / flow:.2f} (the mock's own work is the rest)")
 
 
 if __name__ == "__main__":

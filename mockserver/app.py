@@ -9,12 +9,13 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.typedefs import Middleware
 
-from . import jsonin, jsonio, rest
+from . import cors, jsonin, jsonio, rest
 from .admin import create_admin_app
 from .clock import Clock
 from .config import ServerConfig
-from .cors import CorsPolicy, cors_middleware
+from .cors import CorsPolicy
 from .errors import ErrorCode, Refusal
 from .faults import FailedByRule
 from .inputs import MAX_BODY_BYTES, PARSED_BODY
@@ -122,17 +123,37 @@ def _request_line(who: str, device: str, method: str, path: str, shown: Any) -> 
     return f"{who} ({device or 'no device named'}): {method} {path}{body}"
 
 
-@web.middleware
-async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer in JSON whatever happens, and journal every protocol request and its answer.
+def protocol_middleware(state: ServerState, cors_policy: CorsPolicy) -> Middleware:
+    """The one middleware: CORS, then JSON errors and the journal (:func:`_serve`).
 
-    One middleware for both (they were two, and each layer costs a call per request); the
-    steering API's requests and the WebSocket upgrade are answered but not journaled.
+    One for all three (they were two, then three with CORS, and each layer is a call and a
+    coroutine per request); it holds the application's state, which a lookup through the
+    application chain (``request.config_dict``) would make for every request.
     """
+
+    @web.middleware
+    async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is None:  # the SDK in Node, curl: no CORS
+            return await _serve(state, request, handler)
+        allowed = cors_policy.allows(origin)
+        preflight = cors.preflight_answer(request, origin, allowed)
+        if preflight is not None:
+            return preflight
+        response = await _serve(state, request, handler)
+        if allowed:
+            cors.mark(response, origin)
+        return response
+
+    return serve
+
+
+async def _serve(state: ServerState, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer in JSON whatever happens, and journal every protocol request and its answer; the
+    steering API's requests and the WebSocket upgrade are answered but not journaled."""
     path = request.path
     if path.startswith("/_admin/") or path == "/":
         return await _answer(request, handler)
-    state: ServerState = request.config_dict[STATE]
     request[REQUEST_STATE] = state
     method = request.method
     headers = request.headers
@@ -161,25 +182,27 @@ async def serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     else:
         response = await _answer(request, handler)
     status = response.status
-    summary = f"answered {status} to {who}'s {method} {path}"
     data: dict[str, Any] = {"status": status, "device": device, "uid": request.get(ACTING_UID)}
     refused = request.get(REFUSED) if status >= 400 else None
     if refused is None and status >= 400 and isinstance(response, web.Response) and response.text:
         refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
         data["code"] = refused
-        summary += f": {refused}"
     elif refused is not None:
-        data["code"] = str(refused)
-        summary += f": {refused}"
-    state.journal.add("response", summary, **data)
+        data["code"] = refused = str(refused)
+    state.journal.add_rendered("response", _response_line, (status, who, method, path, refused), data)
     return response
+
+
+def _response_line(status: int, who: str, method: str, path: str, refused: str | None) -> str:
+    """The answer's journal line, rendered when first read."""
+    return f"answered {status} to {who}'s {method} {path}" + ("" if refused is None else f": {refused}")
 
 
 def create_app(config: ServerConfig, clock: Clock) -> web.Application:
     """A mock call server application; run it with any aiohttp runner."""
-    cors = cors_middleware(CorsPolicy.allowing(config.cors_origins))
-    app = web.Application(middlewares=[cors, serve], client_max_size=MAX_BODY_BYTES)
     state = ServerState.create(config, clock)
+    middleware = protocol_middleware(state, CorsPolicy.allowing(config.cors_origins))
+    app = web.Application(middlewares=[middleware], client_max_size=MAX_BODY_BYTES)
     app[STATE] = state
     app.add_routes(rest.routes)
     app.router.add_get("/", websocket)

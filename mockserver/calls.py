@@ -16,11 +16,28 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from .directory import Directory
 from .errors import ErrorCode, Refusal
+
+
+D = TypeVar("D")
+
+
+def replace(instance: D, **changes: Any) -> D:
+    """:func:`dataclasses.replace` for this module's frozen dataclasses (no slots, no
+    ``__post_init__``), at a fifth of its cost: it walks every field and runs the frozen
+    ``__init__`` (an ``object.__setattr__`` per field), five times per call flow, which was 4 % of
+    a protocol request. A field that does not exist is refused, as there."""
+    unknown = changes.keys() - vars(instance).keys()
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} has no field {', '.join(sorted(unknown))}")
+    copy = object.__new__(type(instance))
+    vars(copy).update(vars(instance), **changes)
+    return copy
 
 
 class Status(StrEnum):
@@ -259,15 +276,7 @@ class CallBook:
         if status is Status.INITIATED:
             raise Refusal(ErrorCode.CALL_INVALID_INIT, "a call cannot go back to initiated", sessionId=session_id)
         is_caller = actor.uid == call.caller.uid
-        apply = {
-            Status.ONGOING: self._accept,
-            Status.REJECTED: self._reject,
-            Status.BUSY: self._reject,
-            Status.CANCELLED: self._withdraw,
-            Status.UNANSWERED: self._withdraw,
-            Status.ENDED: self._end,
-        }[status]
-        return apply(call, actor, is_caller, status, now)
+        return _MOVES[status](self, call, actor, is_caller, status, now)
 
     def expire(self, session_id: str, now: float) -> Outcome | None:
         """The server's optional ring expiry: mark a call still ringing unanswered, for the caller."""
@@ -295,9 +304,7 @@ class CallBook:
                 sessionId=call.session_id,
             )
         first = call.status is Status.INITIATED
-        updated = self._answered(call, actor, Answer.JOINED, Status.ONGOING, now)
-        if first:
-            updated = replace(updated, joined_at=now)
+        updated = self._answered(call, actor, Answer.JOINED, Status.ONGOING, now, joins_first=first)
         audiences: tuple[Audience, ...] = (AllDevices(actor.uid),)
         if first:
             audiences = (self._caller_side(call), *audiences)
@@ -389,10 +396,21 @@ class CallBook:
             )
 
     @staticmethod
-    def _answered(call: Call, actor: Party, answer: Answer, status: Status, now: float) -> Call:
+    def _answered(
+        call: Call, actor: Party, answer: Answer, status: Status, now: float, joins_first: bool = False
+    ) -> Call:
         answers = (*call.answers, (actor.uid, MemberAnswer(answer, actor.device)))
         ended_at = now if status.terminal else call.ended_at
-        return replace(call, answers=answers, status=status, updated_at=now, sender=actor.uid, ended_at=ended_at)
+        joined_at = now if joins_first else call.joined_at
+        return replace(
+            call,
+            answers=answers,
+            status=status,
+            updated_at=now,
+            sender=actor.uid,
+            ended_at=ended_at,
+            joined_at=joined_at,
+        )
 
     def _outcome(
         self, call: Call, origin: str | None, audiences: tuple[Audience, ...], told_as: Status | None = None
@@ -408,3 +426,15 @@ class CallBook:
             oldest = next(iter(self._ended))
             del self._ended[oldest]
             del self._calls[oldest]
+
+
+Move = Callable[[CallBook, Call, Party, bool, Status, float], Outcome]
+_MOVES: dict[Status, Move] = {
+    Status.ONGOING: CallBook._accept,
+    Status.REJECTED: CallBook._reject,
+    Status.BUSY: CallBook._reject,
+    Status.CANCELLED: CallBook._withdraw,
+    Status.UNANSWERED: CallBook._withdraw,
+    Status.ENDED: CallBook._end,
+}
+"""Which transition each status asks for (built once, not per request)."""

@@ -15,14 +15,11 @@ involved: the SDK authenticates with its headers.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ANY_ORIGIN = "*"
 ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
@@ -84,36 +81,30 @@ class CorsPolicy:
         )
 
 
-def cors_middleware(policy: CorsPolicy) -> Middleware:
-    """Answer preflights itself (before routing refuses OPTIONS) and mark every answer to an allowed origin."""
+def preflight_answer(request: web.Request, origin: str, allowed: bool) -> web.Response | None:
+    """The answer to a preflight (before routing refuses OPTIONS), or None for any other request."""
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    if not allowed:
+        # No CORS headers: the browser refuses the request, and says so in its console.
+        return web.json_response(
+            {"error": {"code": "ERR_CORS_ORIGIN", "message": f"origin {origin} is not allowed"}},
+            status=403,
+        )
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ALLOWED_METHODS,
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+            "Vary": "Origin",
+        },
+    )
 
-    @web.middleware
-    async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
-        origin = request.headers.get("Origin")
-        if origin is None:
-            return await handler(request)
-        allowed = policy.allows(origin)
-        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            if not allowed:
-                # No CORS headers: the browser refuses the request, and says so in its console.
-                return web.json_response(
-                    {"error": {"code": "ERR_CORS_ORIGIN", "message": f"origin {origin} is not allowed"}},
-                    status=403,
-                )
-            return web.Response(
-                status=204,
-                headers={
-                    "Access-Control-Allow-Origin": origin,
-                    "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                    "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-                    "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
-                    "Vary": "Origin",
-                },
-            )
-        response = await handler(request)
-        if allowed and not response.prepared:  # a WebSocket answer has already been sent
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
-        return response
 
-    return cors
+def mark(response: web.StreamResponse, origin: str) -> None:
+    """Let the page read the answer to its allowed origin's request."""
+    if not response.prepared:  # a WebSocket answer has already been sent
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"

@@ -61,6 +61,9 @@ def enum_field(body: dict[str, Any], name: str, kind: type[E], default: E | None
 
 def enum_value(value: str, name: str, kind: type[E]) -> E:
     """``value`` as a member of ``kind``, or a refusal that lists the members (a body field or a query)."""
+    member = kind._value2member_map_.get(value)  # what ``kind(value)`` looks up, without EnumMeta's call
+    if member is not None:
+        return member  # type: ignore[return-value]
     try:
         return kind(value)
     except ValueError:

@@ -34,6 +34,11 @@ from .hub import Hub, Recipient
 from .journal import Journal
 
 
+def _frame_line(uid: str, device: str, session_id: str, status: str, returning: bool) -> str:
+    """A frame's journal line, rendered when first read."""
+    return f"told {uid} ({device}){' on its return' if returning else ''}: {session_id} {status}"
+
+
 @dataclass(frozen=True)
 class Published:
     """A call message as sent: the dict, and its JSON encoded once for every use."""
@@ -123,16 +128,44 @@ class CallService:
         The frame is encoded once for the event, not once per recipient, and the journal keeps
         that one encoding (it decodes it only if someone reads the journal).
         """
-        message = self.render(outcome.view)
+        view = outcome.view
+        message = self.render(view)
         message_json = jsonio.dumps(message)
         frame_json = wire.encoded_frame(self.app_id, outcome.origin, message, message_json)
         text = frame_json.decode()
-        session_id = outcome.call.session_id
-        status = str(outcome.view.status)
-        written: list[asyncio.Future[bool]] = []
-        faulty = self.faults.active
+        session_id = view.session_id
+        status = str(view.status)
         event = next(self._events)
-        for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
+        recipients = self.hub.resolve(outcome.audiences, outcome.origin)
+        written: list[asyncio.Future[bool]] = []
+        if self.faults.active or self.faults.held:
+            self._tell_under_faults(recipients, session_id, status, frame_json, text, written, event)
+        else:
+            for recipient in recipients:
+                self._journal_frame(recipient, session_id, status, frame_json)
+                written.append(self.hub.post(recipient, text))
+        if self.hub.remember_away:
+            self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
+        if len(written) == 1:
+            await written[0]  # the usual case, without a gathering future
+        elif written:
+            await asyncio.gather(*written)
+        return Published(message, message_json)
+
+    def _tell_under_faults(
+        self,
+        recipients: list[Recipient],
+        session_id: str,
+        status: str,
+        frame_json: bytes,
+        text: str,
+        written: list[asyncio.Future[bool]],
+        event: int,
+    ) -> None:
+        """Post the event's frame to each recipient as the fault rules say (kept apart from the
+        usual case, which has no rules to ask)."""
+        faulty = self.faults.active
+        for recipient in recipients:
             # Held frames go out after this one even once their rule is gone (DELETE sends them).
             holding = bool(self.faults.held) and self.faults.holds(recipient.uid, recipient.device)
             if faulty and self._faulted(recipient, session_id, status, frame_json, text, written, event, holding):
@@ -141,13 +174,6 @@ class CallService:
             written.append(self.hub.post(recipient, text))
             if holding:
                 self._release_held(recipient, written)
-        if self.hub.remember_away:
-            self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
-        if len(written) == 1:
-            await written[0]  # the usual case, without a gathering future
-        elif written:
-            await asyncio.gather(*written)
-        return Published(message, message_json)
 
     async def catch_up(self, recipient: Recipient) -> None:
         """A device back from a disconnection: send it, once per call, the current call message of
@@ -169,18 +195,16 @@ class CallService:
         self, recipient: Recipient, session_id: str, status: str, frame_json: bytes, returning: bool = False
     ) -> None:
         """One journal line per frame told; a catch-up frame for a returning device says so."""
-        when = " on its return" if returning else ""
-        extra = {"reconnect": True} if returning else {}
-        self.journal.add(
-            "frame",
-            f"told {recipient.uid} ({recipient.device}){when}: {session_id} {status}",
-            uid=recipient.uid,
-            device=recipient.device,
-            sessionId=session_id,
-            status=status,
-            frame=frame_json,
-            **extra,
-        )
+        data = {
+            "uid": recipient.uid,
+            "device": recipient.device,
+            "sessionId": session_id,
+            "status": status,
+            "frame": frame_json,
+        }
+        if returning:
+            data["reconnect"] = True
+        self.journal.add_rendered("frame", _frame_line, (*recipient, session_id, status, returning), data)
 
     def _faulted(
         self,

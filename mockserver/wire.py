@@ -71,11 +71,12 @@ def conversation_id(call: Call) -> str:
 def call_message(call: Call, directory: Directory, message_id: int) -> dict[str, Any]:
     """The call message for ``call`` as it stands now."""
     receiver = _receiver_entity(call, directory)
+    status, call_type, receiver_type = str(call.status), str(call.call_type), str(call.receiver_type)
     entity: dict[str, Any] = {
         "sessionid": call.session_id,
-        "status": str(call.status),
-        "type": str(call.call_type),
-        "receiverType": str(call.receiver_type),
+        "status": status,
+        "type": call_type,
+        "receiverType": receiver_type,
         "initiatedAt": int(call.initiated_at),
         "data": {
             "entities": {
@@ -88,18 +89,19 @@ def call_message(call: Call, directory: Directory, message_id: int) -> dict[str,
         entity["joinedAt"] = int(call.joined_at)
     if call.ended_at is not None:
         entity["endedAt"] = int(call.ended_at)
+    updated_at = int(call.updated_at)
     return {
         "id": str(message_id),
         "conversationId": conversation_id(call),
         "sender": call.sender,
         "receiver": call.receiver_id,
-        "receiverType": str(call.receiver_type),
+        "receiverType": receiver_type,
         "category": "call",
-        "type": str(call.call_type),
-        "sentAt": int(call.updated_at),
-        "updatedAt": int(call.updated_at),
+        "type": call_type,
+        "sentAt": updated_at,
+        "updatedAt": updated_at,
         "data": {
-            "action": str(call.status),
+            "action": status,
             "entities": {
                 "by": _user_entity(directory.user(call.sender)),
                 "for": receiver,
@@ -134,7 +136,7 @@ def settings_json(host: str, port: int) -> dict[str, Any]:
     }
 
 
-def message_frame(app_id: str, origin: str | None, message: dict[str, Any]) -> dict[str, Any]:
+def _frame_head(app_id: str, origin: str | None, message: dict[str, Any]) -> dict[str, Any]:
     return {
         "appId": app_id,
         "type": "message",
@@ -142,11 +144,13 @@ def message_frame(app_id: str, origin: str | None, message: dict[str, Any]) -> d
         "sender": message["sender"],
         "receiver": message["receiver"],
         "receiverType": message["receiverType"],
-        "body": message,
     }
+
+
+def message_frame(app_id: str, origin: str | None, message: dict[str, Any]) -> dict[str, Any]:
+    return {**_frame_head(app_id, origin, message), "body": message}
 
 
 def encoded_frame(app_id: str, origin: str | None, message: dict[str, Any], message_json: bytes) -> bytes:
     """:func:`message_frame` as JSON, around the message's JSON already encoded for the REST answer."""
-    head = {key: value for key, value in message_frame(app_id, origin, message).items() if key != "body"}
-    return jsonio.dumps(head)[:-1] + b',"body":' + message_json + b"}"
+    return jsonio.dumps(_frame_head(app_id, origin, message))[:-1] + b',"body":' + message_json + b"}"
