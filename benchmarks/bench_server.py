@@ -7,6 +7,9 @@ The server runs as ``python -m mockserver`` in its own process; this process is 
    accept delivered, end, end delivered: 3 requests and 3 frames each);
 2. the same client, N concurrent request loops, against a minimal aiohttp handler in a second
    server process (:mod:`raw_server`), and the ratio of the two counting a flow as 3 requests;
+   then the same flows against the protocol's floor (:mod:`floor_server`: each request tells the
+   other party in one frame and answers, nothing more), which says how much of that ratio any
+   server on aiohttp could reach and how much is the mock's own work;
 3. event latency (from sending a request to the other party reading its frame) at half the rate
    of step 1, paced;
 4. logins per second while 10,000 devices log in and stay connected, and the server's resident
@@ -186,7 +189,41 @@ async def in_batches(jobs: Sequence[Callable[[], Awaitable[object]]], at_once: i
     return time.perf_counter() - started
 
 
-async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_pid: int) -> None:
+async def floor_phase(
+    http: aiohttp.ClientSession,
+    url: str,
+    pid: int,
+    mock_pairs: list[tuple[Device, Device]],
+    args: argparse.Namespace,
+    raw: float,
+    mock_rate: float,
+) -> None:
+    """The same pairs and flows against the protocol's floor; its rate beside the raw handler's and the mock's."""
+    pairs = [(Device(http, url, a.uid, a.device_id), Device(http, url, b.uid, b.device_id)) for a, b in mock_pairs]
+    await in_batches([d.login for pair in pairs for d in pair], 50)
+    await closed_loop(pairs, 2 * args.pairs)
+    cpu, client_cpu = cpu_seconds(pid), time.process_time()
+    rate, latencies = await closed_loop(pairs, args.flows)
+    flows = len(latencies) // 3
+    cpu, client_cpu = cpu_seconds(pid) - cpu, time.process_time() - client_cpu
+    await asyncio.gather(*(d.close() for pair in pairs for d in pair))
+    print(
+        "the protocol's floor (floor_server.py: a request, a frame to the other party, an answer, nothing else), "
+        f"same client and flows: {rate:.0f} flows/s"
+    )
+    print(
+        f"  CPU per flow: server {1e6 * cpu / flows:.0f} us ({1e6 * cpu / flows / 3:.0f} us per request and its "
+        f"frame), client {1e6 * client_cpu / flows:.0f} us"
+    )
+    print(
+        f"  ratio (3 x floor flows/s) / raw requests/s: {3 * rate / raw:.2f} (the most a mock on aiohttp could reach)"
+    )
+    print(f"  ratio mock flows/s / floor flows/s: {mock_rate / rate:.2f} (the rest is the mock's own work)")
+
+
+async def drive(
+    args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_pid: int, floor_url: str, floor_pid: int
+) -> None:
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as http:
         everyone = [Device(http, url, f"p{i}", f"bench-p{i}") for i in range(2 * args.pairs)]
@@ -214,6 +251,7 @@ async def drive(args: argparse.Namespace, url: str, pid: int, raw_url: str, raw_
         )
         print(f"  ratio (3 x flows/s) / raw requests/s: {3 * rate / raw:.2f}")
         print(f"  ratio of server CPU, raw request / (flow / 3): {raw_cpu / raw_requests / (cpu / flows / 3):.2f}")
+        await floor_phase(http, floor_url, floor_pid, pairs, args, raw, rate)
         achieved, latencies = await paced(pairs, rate / 2, args.paced_seconds)
         print(f"paced at half that rate ({achieved:.0f} flows/s): event latency {latency_line(latencies)}")
 
@@ -289,8 +327,13 @@ def main() -> None:
         seed = seed_file(Path(folder), args.pairs, args.devices)
         mock = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed), "--loop", args.loop]
         raw = [sys.executable, str(Path(__file__).with_name("raw_server.py")), "--loop", args.loop]
-        with process(mock, r"on (http://\S+)") as (url, pid), process(raw, r"on (http://\S+)") as (raw_url, raw_pid):
-            run_client(drive(args, url, pid, raw_url, raw_pid))
+        floor = [sys.executable, str(Path(__file__).with_name("floor_server.py")), "--loop", args.loop]
+        with (
+            process(mock, r"on (http://\S+)") as (url, pid),
+            process(raw, r"on (http://\S+)") as (raw_url, raw_pid),
+            process(floor, r"on (http://\S+)") as (floor_url, floor_pid),
+        ):
+            run_client(drive(args, url, pid, raw_url, raw_pid, floor_url, floor_pid))
 
 
 if __name__ == "__main__":

@@ -64,7 +64,10 @@ def message(session_id: str, caller: str, receiver: str, by: str, action: str) -
         "type": "audio",
         "sentAt": 0,
         "updatedAt": 0,
-        "data": {"action": action, "entities": {"by": user(by), "for": user(receiver), "on": {"entityType": "call", "entity": entity}}},
+        "data": {
+            "action": action,
+            "entities": {"by": user(by), "for": user(receiver), "on": {"entityType": "call", "entity": entity}},
+        },
     }
 
 

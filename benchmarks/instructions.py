@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--flows", type=int, default=300)
     parser.add_argument(
-        "--keep", type=Path, metavar="DIR", help="keep raw.out and mock.out there, for callgrind_annotate --inclusive=yes"
+        "--keep", type=Path, metavar="DIR", help="keep the callgrind files there (for callgrind_annotate)"
     )
     args, server_args = parser.parse_known_args()
     bench_server.PHASE_SECONDS = 600.0  # under valgrind everything is some 50 times slower
@@ -97,10 +97,12 @@ def main() -> None:
             / args.flows
         )
     print(f"minimal aiohttp handler: {raw / 1000:.1f} k instructions per request")
-    print(f"the protocol's floor: {floor / 1000:.1f} k instructions per flow, {floor / 3000:.1f} k per request and its frame")
+    print(f"the protocol's floor: {floor / 1000:.1f} k instructions per flow, {floor / 3000:.1f} k per request+frame")
     print(f"mock server: {flow / 1000:.1f} k instructions per flow, {flow / 3000:.1f} k per request and its frame")
     print(f"ratio in instructions, raw request / (flow / 3): {raw / (flow / 3):.2f}")
-    print(f"ratio in instructions, raw request / (floor flow / 3): {raw / (floor / 3):.2f} (the most the mock could reach)")
+    print(
+        f"ratio in instructions, raw request / (floor flow / 3): {raw / (floor / 3):.2f} (the most a mock could reach)"
+    )
     print(f"ratio in instructions, floor flow / mock flow: {floor / flow:.2f} (the mock's own work is the rest)")
 
 

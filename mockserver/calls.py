@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 from .directory import Directory
 from .errors import ErrorCode, Refusal
 
-
 D = TypeVar("D")
 
 

@@ -87,6 +87,10 @@ class Connection:
     _suspended: Steps | None = None
     """The write that had to wait, until the writer takes it over and finishes it."""
     _closed: bool = False
+    _loop: asyncio.AbstractEventLoop | None = None
+    """The loop it serves on, looked up once: CPython 3.11's ``get_running_loop()`` makes a
+    ``getpid`` system call every time (to notice a fork), one more per frame than aiohttp makes
+    per request (strace, docs/benchmarks.md)."""
 
     def start(self) -> None:
         """Nothing to start: a writer is made only when a write has to wait."""
@@ -94,7 +98,9 @@ class Connection:
     def post(self, frame: dict[str, Any] | str) -> asyncio.Future[bool]:
         """Write ``frame`` (a str is a frame already encoded) after everything posted before it;
         the future tells whether it was written, and is already resolved when the socket took it."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
         if self._closed:
             # Nobody writes to a closed connection (e.g. one replaced by the device's reconnect):

@@ -27,12 +27,11 @@ PARSED_BODY = web.RequestKey("parsed_body", object)
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body counts as ``{}``."""
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    if PARSED_BODY in request:
-        body = request[PARSED_BODY]
-    else:
+    body = request.get(PARSED_BODY)
+    if body is None:
+        raw = await request.read()
+        if not raw.strip():
+            return {}
         try:
             body = jsonin.loads(raw)
         except jsonin.BadJson as exc:

@@ -7,10 +7,11 @@ float, so text with a run of 19 or more digits goes to the standard library, and
 refuses (a lone surrogate, a byte order mark, ``1e999``, ``NaN``, nesting past 1,024) is read
 again by the standard library, which accepts it or says precisely why not.
 
-Three of the standard library's failures are not ``JSONDecodeError``: nesting deeper than the interpreter's recursion limit raises
-``RecursionError``, an integer of more than 4,300 digits ``ValueError``, and bytes that are not
-UTF-8/16/32 ``UnicodeDecodeError``. Each used to escape as an HTTP 500. Here every way of being
-unreadable is one :class:`BadJson`, whose message says what was wrong.
+Three of the standard library's failures are not ``JSONDecodeError``: nesting deeper than the
+interpreter's recursion limit raises ``RecursionError``, an integer of more than 4,300 digits
+``ValueError``, and bytes that are not UTF-8/16/32 ``UnicodeDecodeError``. Each used to escape
+as an HTTP 500. Here every way of being unreadable is one :class:`BadJson`, whose message says
+what was wrong.
 
 Two things the standard library accepts are refused, since no other JSON reader (the SDK's
 ``JSON.parse`` included) would send or read them back: ``NaN``/``Infinity``, and nesting deeper

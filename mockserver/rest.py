@@ -51,20 +51,23 @@ class FaultGate:
     request refused anyway spends no rule) and before it changes anything: a fail rule raises its
     answer; an answer-late rule leaves how many real seconds to hold the answer back."""
 
+    __slots__ = ("late", "operation", "request", "session_id", "uid")
+
     def __init__(self, request: web.Request, uid: str, operation: str, session_id: str | None = None) -> None:
-        self.state = state_of(request)
-        self.device = request.headers.get("resource") or None
+        self.request = request
         self.uid, self.operation, self.session_id = uid, operation, session_id
         self.late: float | None = None
 
     def __call__(self) -> None:
-        if not self.state.calls.faults.active:
+        state = state_of(self.request)
+        if not state.calls.faults.active:
             return
-        found = self.state.calls.faults.on_operation(self.uid, self.device, self.operation)
+        device = self.request.headers.get("resource") or None
+        found = state.calls.faults.on_operation(self.uid, device, self.operation)
         if found is None:
             return
         data = found.data(operation=self.operation, sessionId=self.session_id)
-        self.state.journal.add("fault", faults.describe(found, operation=self.operation), **data)
+        state.journal.add("fault", faults.describe(found, operation=self.operation), **data)
         if found.rule.error is not None:
             raise faults.FailedByRule(found.rule.error)
         self.late = found.rule.seconds

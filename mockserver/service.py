@@ -195,7 +195,7 @@ class CallService:
         self, recipient: Recipient, session_id: str, status: str, frame_json: bytes, returning: bool = False
     ) -> None:
         """One journal line per frame told; a catch-up frame for a returning device says so."""
-        data = {
+        data: dict[str, Any] = {
             "uid": recipient.uid,
             "device": recipient.device,
             "sessionId": session_id,

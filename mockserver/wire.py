@@ -64,8 +64,8 @@ def _receiver_entity(call: Call, directory: Directory) -> dict[str, Any]:
 def conversation_id(call: Call) -> str:
     if call.receiver_type is ReceiverType.GROUP:
         return f"group_{call.receiver_id}"
-    first, second = sorted((call.caller.uid, call.receiver_id))
-    return f"{first}_user_{second}"
+    caller, receiver = call.caller.uid, call.receiver_id
+    return f"{caller}_user_{receiver}" if caller <= receiver else f"{receiver}_user_{caller}"
 
 
 def call_message(call: Call, directory: Directory, message_id: int) -> dict[str, Any]:

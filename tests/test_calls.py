@@ -26,6 +26,7 @@ from mockserver.calls import (
     ReceiverType,
     Status,
     new_session_id_factory,
+    replace,
 )
 from mockserver.directory import DEFAULT_SEED, Directory
 from mockserver.errors import ErrorCode, Refusal
@@ -112,6 +113,17 @@ def test_initiate_rings_every_device_of_the_receiver_and_never_the_caller() -> N
     assert (call.initiated_at, call.updated_at, call.joined_at, call.ended_at) == (T0 + 1, T0 + 1, None, None)
     assert outcome.origin == "alex-1"
     assert outcome.audiences == (AllDevices("bob"),)
+
+
+def test_a_changed_copy_of_a_call_leaves_the_call_as_it_was() -> None:
+    """Calls are values: a transition makes a new one (the module's own ``replace``, not dataclasses')."""
+    call = Scene().initiated.call
+    answered = replace(call, status=Status.ONGOING, joined_at=T0 + 2)
+    assert (call.status, call.joined_at) == (Status.INITIATED, None)
+    assert (answered.status, answered.joined_at, answered.session_id) == (Status.ONGOING, T0 + 2, call.session_id)
+    assert answered == Call(**{**vars(call), "status": Status.ONGOING, "joined_at": T0 + 2})
+    with pytest.raises(TypeError, match="Call has no field statu"):
+        replace(call, statu=Status.ONGOING)
 
 
 def test_every_call_gets_its_own_session_id() -> None:
