@@ -117,7 +117,12 @@ def _read_body(request: web.Request, raw: bytes) -> Any:
     return body
 
 
-def _request_line(who: str, device: str, method: str, path: str, shown: Any) -> str:
+REQUEST_FIELDS = ("method", "path", "device", "body")
+RESPONSE_FIELDS: tuple[str, ...] = ("status", "device", "uid")
+REFUSED_FIELDS = (*RESPONSE_FIELDS, "code")
+
+
+def _request_line(method: str, path: str, device: str, body: Any, who: str, shown: Any) -> str:
     """The request's journal line, rendered when first read: encoding the body is most of its cost."""
     body = f" {json.dumps(shown, separators=(',', ':'))}" if shown else ""
     return f"{who} ({device or 'no device named'}): {method} {path}{body}"
@@ -170,30 +175,30 @@ async def _serve(state: ServerState, request: web.Request, handler: Handler) -> 
     body = _read_body(request, raw)
     who = state.sessions.peek(headers.get("authToken")) or request.match_info.get("uid") or "someone"
     shown = body if body and len(raw) <= 200 else None
-    state.journal.add_rendered(
-        "request",
-        _request_line,
-        (who, device, method, path, shown),
-        {"method": method, "path": path, "device": device, "body": body},
-    )
+    state.journal.add_rendered("request", _request_line, REQUEST_FIELDS, (method, path, device, body, who, shown))
     if unread is not None:
         request[REFUSED] = str(unread.code)
         response: web.StreamResponse = refusal_response(unread)
     else:
         response = await _answer(request, handler)
     status = response.status
-    data: dict[str, Any] = {"status": status, "device": device, "uid": request.get(ACTING_UID)}
-    refused = request.get(REFUSED) if status >= 400 else None
-    if refused is None and status >= 400 and isinstance(response, web.Response) and response.text:
-        refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
-        data["code"] = refused
-    elif refused is not None:
-        data["code"] = refused = str(refused)
-    state.journal.add_rendered("response", _response_line, (status, who, method, path, refused), data)
+    fields, refused = RESPONSE_FIELDS, None
+    if status >= 400:
+        fields, refused = REFUSED_FIELDS, request.get(REFUSED)
+        if refused is None and isinstance(response, web.Response) and response.text:
+            refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
+        elif refused is not None:
+            refused = str(refused)
+        else:
+            fields = RESPONSE_FIELDS
+    values = (status, device, request.get(ACTING_UID), refused, who, method, path)
+    state.journal.add_rendered("response", _response_line, fields, values)
     return response
 
 
-def _response_line(status: int, who: str, method: str, path: str, refused: str | None) -> str:
+def _response_line(
+    status: int, device: str, uid: str | None, refused: str | None, who: str, method: str, path: str
+) -> str:
     """The answer's journal line, rendered when first read."""
     return f"answered {status} to {who}'s {method} {path}" + ("" if refused is None else f": {refused}")
 

@@ -33,8 +33,12 @@ from .faults import FaultPlane, Held, Rule
 from .hub import Hub, Recipient
 from .journal import Journal
 
+FRAME_FIELDS = ("uid", "device", "sessionId", "status", "frame")
+RETURNING_FRAME_FIELDS = (*FRAME_FIELDS, "reconnect")
+"""The data of a frame's journal entry; a catch-up frame's says ``reconnect: true``."""
 
-def _frame_line(uid: str, device: str, session_id: str, status: str, returning: bool) -> str:
+
+def _frame_line(uid: str, device: str, session_id: str, status: str, frame: bytes, returning: bool) -> str:
     """A frame's journal line, rendered when first read."""
     return f"told {uid} ({device}){' on its return' if returning else ''}: {session_id} {status}"
 
@@ -195,16 +199,8 @@ class CallService:
         self, recipient: Recipient, session_id: str, status: str, frame_json: bytes, returning: bool = False
     ) -> None:
         """One journal line per frame told; a catch-up frame for a returning device says so."""
-        data: dict[str, Any] = {
-            "uid": recipient.uid,
-            "device": recipient.device,
-            "sessionId": session_id,
-            "status": status,
-            "frame": frame_json,
-        }
-        if returning:
-            data["reconnect"] = True
-        self.journal.add_rendered("frame", _frame_line, (*recipient, session_id, status, returning), data)
+        fields = RETURNING_FRAME_FIELDS if returning else FRAME_FIELDS
+        self.journal.add_rendered("frame", _frame_line, fields, (*recipient, session_id, status, frame_json, returning))
 
     def _faulted(
         self,

@@ -21,21 +21,22 @@ from .support import DEADLINE, Api
 def test_a_rendered_summary_is_rendered_once_and_only_when_read() -> None:
     calls: list[tuple[str, str]] = []
 
-    def render(who: str, what: str) -> str:
+    def render(method: str, who: str, what: str) -> str:
         calls.append((who, what))
-        return f"{who} did {what}"
+        return f"{who} did {what} ({method})"
 
     journal = Journal(lambda: 1.0)
-    entry = journal.add_rendered("request", render, ("alex", "a call"), {"method": "POST"})
+    entry = journal.add_rendered("request", render, ("method",), ("POST", "alex", "a call"))
     assert calls == [], "nothing rendered at write time"
-    assert entry.summary == "alex did a call"
-    assert entry.summary == "alex did a call"
+    assert entry.summary == "alex did a call (POST)"
+    assert entry.summary == "alex did a call (POST)"
     assert calls == [("alex", "a call")], "rendered once, then kept"
+    assert entry.data is entry.data, "the data made once, then kept"
     assert entry.as_json() == {
         "seq": 1,
         "at": 1.0,
         "kind": "request",
-        "summary": "alex did a call",
+        "summary": "alex did a call (POST)",
         "data": {"method": "POST"},
     }
 
