@@ -18,14 +18,16 @@ Usage: python benchmarks/floor_server.py [--loop asyncio|uvloop]
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import itertools
-import signal
+import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import raw_server
 
 USER = {"status": "online", "role": "default", "avatar": "", "link": "", "metadata": {}, "tags": [], "lastActiveAt": 0}
 
@@ -124,36 +126,15 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def serve() -> None:
+def application() -> web.Application:
     app = web.Application()
     app.router.add_post("/v3.0/users/{uid}/auth_tokens", auth_token)
     app.router.add_put("/v3.0/me", me)
     app.router.add_post("/v3.0/calls", initiate)
     app.router.add_put("/v3.0/calls/{sessionId}", update)
     app.router.add_get("/", websocket)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    print(f"protocol floor on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runner.cleanup()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
-    args = parser.parse_args()
-    if args.loop == "uvloop":
-        import uvloop
-
-        uvloop.run(serve())
-    else:
-        asyncio.run(serve())
+    return app
 
 
 if __name__ == "__main__":
-    main()
+    raw_server.main(application, "protocol floor")

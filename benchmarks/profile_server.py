@@ -14,7 +14,10 @@ Two samplers:
 
 The summaries kept in ``benchmarks/profiles/`` come from here.
 
-Usage: python benchmarks/profile_server.py [--sampler cprofile|py-spy] [--raw] [--pairs 50]
+With ``--floor`` (cProfile), the protocol's floor (:mod:`floor_server`) is profiled under the
+same flows too, and what the mock spends beyond it is printed by part and by aiohttp function.
+
+Usage: python benchmarks/profile_server.py [--sampler cprofile|py-spy] [--raw] [--floor] [--pairs 50]
        [--flows 3000] [--top 30] [mockserver args...]
 """
 
@@ -75,6 +78,47 @@ def print_cprofile(stats_file: Path, top: int) -> None:
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
+OWN_FILES = ("/mockserver/", "floor_server.py")
+
+
+def own_times(stats_file: Path) -> dict[tuple[str, str], tuple[float, int]]:
+    """Own seconds and calls per ``(file, function)``; files under site-packages by their package path."""
+    found: dict[tuple[str, str], tuple[float, int]] = {}
+    for (file, _, function), (_, calls, own, _, _) in pstats.Stats(str(stats_file)).stats.items():  # type: ignore[attr-defined]
+        key = (file.split("site-packages/")[-1], function)
+        seconds, count = found.get(key, (0.0, 0))
+        found[key] = (seconds + own, count + calls)
+    return found
+
+
+def part_of(file: str, function: str) -> str:
+    if "importlib" in file or function in ("<module>", "<built-in method builtins.compile>"):
+        return "start-up (imports)"
+    if file.startswith("aiohttp/"):
+        return "aiohttp"
+    if any(own in file for own in OWN_FILES):
+        return "the server's own code"
+    return "C functions called from Python" if file == "~" else "asyncio and the rest"
+
+
+def compare_cprofiles(mock_file: Path, floor_file: Path, top: int) -> None:
+    """Where the mock spends more than the protocol's floor: by part, then aiohttp's functions
+    (and C functions) by how much more own time they take in the mock for the same flows."""
+    mock, floor = own_times(mock_file), own_times(floor_file)
+    for name, times in (("mock", mock), ("floor", floor)):
+        parts: dict[str, float] = {}
+        for (file, function), (seconds, _) in times.items():
+            parts[part_of(file, function)] = parts.get(part_of(file, function), 0.0) + seconds
+        ordered = sorted(parts.items(), key=lambda item: -item[1])
+        print(f"{name}: " + ", ".join(f"{part} {seconds:.3f} s" for part, seconds in ordered))
+    print("--- aiohttp and C functions, mock minus floor (own seconds; calls) ---")
+    shared = [key for key in mock.keys() | floor.keys() if key[0].startswith("aiohttp/") or key[0] == "~"]
+    gaps = sorted(shared, key=lambda key: mock.get(key, (0.0, 0))[0] - floor.get(key, (0.0, 0))[0], reverse=True)
+    for key in gaps[:top]:
+        (m, m_calls), (f, f_calls) = mock.get(key, (0.0, 0)), floor.get(key, (0.0, 0))
+        print(f"{m - f:+.3f}  {key[0]}:{key[1]}  mock {m:.3f} ({m_calls})  floor {f:.3f} ({f_calls})")
+
+
 FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^:]*)(?::\d+)?\)$")
 
 
@@ -116,6 +160,23 @@ def print_samples(title: str, raw_file: Path, top: int) -> None:
             print(f"{100 * count / max(total, 1):5.1f} %  {label}")
 
 
+def with_cprofile(folder: Path, serve: list[str], args: argparse.Namespace) -> None:
+    """The server under cProfile, and with ``--floor`` the protocol's floor too, then the difference."""
+    stats_file = folder / "server.prof"
+    with process([sys.executable, "-m", "cProfile", "-o", str(stats_file), *serve], r"on (http://\S+)") as (url, _):
+        profiled, _ = asyncio.run(drive(url, args.pairs, args.flows, None))
+    print(f"{args.flows} flows, {args.pairs} pairs, server under cProfile: {profiled:.0f} flows/s")
+    print_cprofile(stats_file, args.top)
+    if not args.floor:
+        return
+    floor_file = folder / "floor.prof"
+    floor = [sys.executable, "-m", "cProfile", "-o", str(floor_file), str(Path(__file__).with_name("floor_server.py"))]
+    with process([*floor, "--loop", "uvloop"], r"on (http://\S+)") as (floor_url, _):
+        profiled, _ = asyncio.run(drive(floor_url, args.pairs, args.flows, None))
+    print(f"=== the same flows against the protocol's floor under cProfile: {profiled:.0f} flows/s ===")
+    compare_cprofiles(stats_file, floor_file, args.top)
+
+
 @contextmanager
 def sampling(py_spy: str, pid: int, out: Path, native: bool = False) -> Iterator[None]:
     """py-spy sampling ``pid`` while the block runs (idle time not counted); ``native`` adds C frames."""
@@ -135,6 +196,7 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true", help="py-spy: also the minimal handler under the same client")
     parser.add_argument("--native", action="store_true", help="py-spy: the server's C frames too (GC, uvloop)")
     parser.add_argument("--keep", type=Path, help="py-spy: copy the raw stacks into this folder")
+    parser.add_argument("--floor", action="store_true", help="cprofile: also the protocol's floor, and the difference")
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--flows", type=int, default=3000)
     parser.add_argument("--top", type=int, default=30)
@@ -144,14 +206,7 @@ def main() -> None:
         seed = seed_file(folder, args.pairs, 0)
         serve = ["-m", "mockserver", "--port", "0", "--seed", str(seed), *server_args]
         if args.sampler == "cprofile":
-            stats_file = folder / "server.prof"
-            with process([sys.executable, "-m", "cProfile", "-o", str(stats_file), *serve], r"on (http://\S+)") as (
-                url,
-                _,
-            ):
-                profiled, _ = asyncio.run(drive(url, args.pairs, args.flows, None))
-            print(f"{args.flows} flows, {args.pairs} pairs, server under cProfile: {profiled:.0f} flows/s")
-            print_cprofile(stats_file, args.top)
+            with_cprofile(folder, serve, args)
             return
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         if not Path(py_spy).exists():

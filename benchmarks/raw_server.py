@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -23,14 +24,19 @@ async def answer(request: web.Request) -> web.Response:
     return web.Response(body=ANSWER, content_type="application/json")
 
 
-async def serve() -> None:
+def application() -> web.Application:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
+    return app
+
+
+async def serve(app: web.Application, name: str) -> None:
+    """Serve ``app`` on 127.0.0.1 until SIGINT or SIGTERM; the first line printed names the URL."""
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    print(f"raw aiohttp on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+    print(f"{name} on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -38,16 +44,17 @@ async def serve() -> None:
     await runner.cleanup()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(make_app: Callable[[], web.Application] = application, name: str = "raw aiohttp") -> None:
+    """Run a benchmark's yardstick server on the loop asked for (``--loop``)."""
+    parser = argparse.ArgumentParser(description=f"{name}: a benchmark's yardstick server")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     args = parser.parse_args()
     if args.loop == "uvloop":
         import uvloop
 
-        uvloop.run(serve())
+        uvloop.run(serve(make_app(), name))
     else:
-        asyncio.run(serve())
+        asyncio.run(serve(make_app(), name))
 
 
 if __name__ == "__main__":

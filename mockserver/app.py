@@ -131,7 +131,7 @@ def _request_line(method: str, path: str, device: str, body: Any, who: str, show
 def protocol_middleware(state: ServerState, cors_policy: CorsPolicy) -> Middleware:
     """The one middleware: CORS, then JSON errors and the journal (:func:`_serve`).
 
-    One for all three (they were two, then three with CORS, and each layer is a call and a
+    One for all three (they were two, CORS's and the journal's, and each layer is a call and a
     coroutine per request); it holds the application's state, which a lookup through the
     application chain (``request.config_dict``) would make for every request.
     """
@@ -183,7 +183,7 @@ async def _serve(state: ServerState, request: web.Request, handler: Handler) -> 
         response = await _answer(request, handler)
     status = response.status
     fields, refused = RESPONSE_FIELDS, None
-    if status >= 400:
+    if status >= 400:  # a refusal's line ends with its code, as its data names it (None if the answer had none)
         fields, refused = REFUSED_FIELDS, request.get(REFUSED)
         if refused is None and isinstance(response, web.Response) and response.text:
             refused = json.loads(response.text).get("error", {}).get("code")  # an answer made elsewhere
@@ -191,16 +191,16 @@ async def _serve(state: ServerState, request: web.Request, handler: Handler) -> 
             refused = str(refused)
         else:
             fields = RESPONSE_FIELDS
-    values = (status, device, request.get(ACTING_UID), refused, who, method, path)
+    values = (status, device, request.get(ACTING_UID), refused, fields is REFUSED_FIELDS, who, method, path)
     state.journal.add_rendered("response", _response_line, fields, values)
     return response
 
 
 def _response_line(
-    status: int, device: str, uid: str | None, refused: str | None, who: str, method: str, path: str
+    status: int, device: str, uid: str | None, refused: str | None, coded: bool, who: str, method: str, path: str
 ) -> str:
     """The answer's journal line, rendered when first read."""
-    return f"answered {status} to {who}'s {method} {path}" + ("" if refused is None else f": {refused}")
+    return f"answered {status} to {who}'s {method} {path}" + (f": {refused}" if coded else "")
 
 
 def create_app(config: ServerConfig, clock: Clock) -> web.Application:

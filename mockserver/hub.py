@@ -87,7 +87,7 @@ class Connection:
     _suspended: Steps | None = None
     """The write that had to wait, until the writer takes it over and finishes it."""
     _closed: bool = False
-    _loop: asyncio.AbstractEventLoop | None = None
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
     """The loop it serves on, looked up once: CPython 3.11's ``get_running_loop()`` makes a
     ``getpid`` system call every time (to notice a fork), one more per frame than aiohttp makes
     per request (strace, docs/benchmarks.md)."""

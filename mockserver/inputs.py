@@ -25,10 +25,13 @@ PARSED_BODY = web.RequestKey("parsed_body", object)
 """The body's JSON, parsed once by whoever read it first (the journal) for every later reader."""
 
 
+_UNREAD = object()
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body counts as ``{}``."""
-    body = request.get(PARSED_BODY)
-    if body is None:
+    body = request.get(PARSED_BODY, _UNREAD)
+    if body is _UNREAD:
         raw = await request.read()
         if not raw.strip():
             return {}

@@ -64,7 +64,8 @@ class Entry:
     def data(self) -> dict[str, Any]:
         data = self._data
         if data is None:
-            data = self._data = dict(zip(self._fields, self._args, strict=False))
+            # strict: a writer that passed fewer values than it named fields fails here, loudly
+            data = self._data = dict(zip(self._fields, self._args[: len(self._fields)], strict=True))
         return data
 
     @property

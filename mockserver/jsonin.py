@@ -69,6 +69,7 @@ def loads(raw: bytes | str) -> Any:
 
 
 def _shallow_enough(value: Any, raw: bytes) -> Any:
+    """``value``, unless nested deeper than :data:`MAX_DEPTH` (which both readers would accept)."""
     opened = raw.count(b"[") + raw.count(b"{")
     if opened > MAX_DEPTH and _depth(value) > MAX_DEPTH:  # counting is cheap; walk only when it might be deep
         raise BadJson(f"it is nested more than {MAX_DEPTH} levels deep")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import given
@@ -37,14 +37,36 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@given(json_values)
-def test_every_value_reads_as_the_standard_library_reads_it(value: Any) -> None:
-    text = json.dumps(value, ensure_ascii=False)
+numbers = st.from_regex(r"\A-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][+-]?[0-9]{1,3})?\Z")
+"""Number text as clients write it: long mantissas, every exponent form, past 64 bits."""
+
+
+@given(json_values, st.booleans())
+def test_every_value_reads_as_the_standard_library_reads_it(value: Any, ascii_only: bool) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)  # ascii_only: every non-ASCII character as \uXXXX
     expected = json.loads(text)
     for raw in (text, text.encode("utf-8", "surrogatepass")):
         if isinstance(raw, bytes) and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
             continue  # surrogates encoded raw are not UTF-8: both readers refuse those bytes
         assert same(jsonin.loads(raw), expected)
+
+
+@given(numbers, st.sampled_from(["{}", '{{"n": {} }}', "[ {} ,\t{}\n]"]))
+def test_every_number_reads_as_the_standard_library_reads_it(number: str, shape: str) -> None:
+    text = shape.format(number, number)
+    assert same(jsonin.loads(text.encode()), json.loads(text))
+
+
+def test_an_ordinary_body_is_read_by_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is taken: a regression sending every body to the standard library would pass
+    every test of what is read, and cost 5 % of a request."""
+
+    def refuse(*_: object, **__: object) -> NoReturn:
+        raise AssertionError("the standard library was asked to read an ordinary body")
+
+    monkeypatch.setattr(json, "loads", refuse)
+    body = b'{"receiver": "bob", "receiverType": "user", "type": "audio", "n": 12345678901234567}'
+    assert jsonin.loads(body) == {"receiver": "bob", "receiverType": "user", "type": "audio", "n": 12345678901234567}
 
 
 @pytest.mark.parametrize(
@@ -55,9 +77,8 @@ def test_every_value_reads_as_the_standard_library_reads_it(value: Any) -> None:
         (b'"\\ud800"', "\ud800"),
         (b"\xef\xbb\xbf{}", {}),
         (b"[1e400]", [math.inf]),
-        (b'{"a": 1, "a": 2}', {"a": 2}),
     ],
-    ids=["an integer past 64 bits", "a negative one", "a lone surrogate", "a byte order mark", "1e400", "repeated key"],
+    ids=["an integer past 64 bits", "a negative one", "a lone surrogate", "a byte order mark", "1e400"],
 )
 def test_where_orjson_would_differ_the_standard_library_decides(raw: bytes, expected: Any) -> None:
     assert same(jsonin.loads(raw), expected)
