@@ -40,7 +40,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -189,6 +189,33 @@ async def in_batches(jobs: Sequence[Callable[[], Awaitable[object]]], at_once: i
     return time.perf_counter() - started
 
 
+class TimedFlows(NamedTuple):
+    rate: float
+    """Complete flows per second."""
+    latencies: list[float]
+    server_cpu: float
+    """The server's CPU seconds per flow."""
+    client_cpu: float
+    """This process's CPU seconds per flow."""
+
+    def cpu_line(self) -> str:
+        return (
+            f"  CPU per flow: server {1e6 * self.server_cpu:.0f} us ({1e6 * self.server_cpu / 3:.0f} us per request "
+            f"and its frame), client {1e6 * self.client_cpu:.0f} us"
+        )
+
+
+async def timed_flows(pairs: list[tuple[Device, Device]], pid: int, flows: int) -> TimedFlows:
+    """``flows`` complete flows after a warm-up (connections open, code paths hot), with the CPU
+    the server (``pid``) and this client spent on them."""
+    await closed_loop(pairs, 2 * len(pairs))
+    cpu, client_cpu = cpu_seconds(pid), time.process_time()
+    rate, latencies = await closed_loop(pairs, flows)
+    done = len(latencies) // 3
+    cpu, client_cpu = cpu_seconds(pid) - cpu, time.process_time() - client_cpu
+    return TimedFlows(rate, latencies, cpu / done, client_cpu / done)
+
+
 async def floor_phase(
     http: aiohttp.ClientSession,
     url: str,
@@ -201,24 +228,18 @@ async def floor_phase(
     """The same pairs and flows against the protocol's floor; its rate beside the raw handler's and the mock's."""
     pairs = [(Device(http, url, a.uid, a.device_id), Device(http, url, b.uid, b.device_id)) for a, b in mock_pairs]
     await in_batches([d.login for pair in pairs for d in pair], 50)
-    await closed_loop(pairs, 2 * args.pairs)
-    cpu, client_cpu = cpu_seconds(pid), time.process_time()
-    rate, latencies = await closed_loop(pairs, args.flows)
-    flows = len(latencies) // 3
-    cpu, client_cpu = cpu_seconds(pid) - cpu, time.process_time() - client_cpu
+    floor = await timed_flows(pairs, pid, args.flows)
     await asyncio.gather(*(d.close() for pair in pairs for d in pair))
     print(
         "the protocol's floor (floor_server.py: a request, a frame to the other party, an answer, nothing else), "
-        f"same client and flows: {rate:.0f} flows/s"
+        f"same client and flows: {floor.rate:.0f} flows/s"
     )
+    print(floor.cpu_line())
     print(
-        f"  CPU per flow: server {1e6 * cpu / flows:.0f} us ({1e6 * cpu / flows / 3:.0f} us per request and its "
-        f"frame), client {1e6 * client_cpu / flows:.0f} us"
+        f"  ratio (3 x floor flows/s) / raw requests/s: {3 * floor.rate / raw:.2f} "
+        "(the most a mock on aiohttp could reach)"
     )
-    print(
-        f"  ratio (3 x floor flows/s) / raw requests/s: {3 * rate / raw:.2f} (the most a mock on aiohttp could reach)"
-    )
-    print(f"  ratio mock flows/s / floor flows/s: {mock_rate / rate:.2f} (the rest is the mock's own work)")
+    print(f"  ratio mock flows/s / floor flows/s: {mock_rate / floor.rate:.2f} (the rest is the mock's own work)")
 
 
 async def drive(
@@ -229,18 +250,11 @@ async def drive(
         everyone = [Device(http, url, f"p{i}", f"bench-p{i}") for i in range(2 * args.pairs)]
         pairs = list(zip(everyone[::2], everyone[1::2], strict=True))
         await in_batches([d.login for d in everyone], 50)
-        await closed_loop(pairs, 2 * args.pairs)  # warm up: connections open, code paths hot
-
-        cpu, client_cpu = cpu_seconds(pid), time.process_time()
-        rate, latencies = await closed_loop(pairs, args.flows)
-        flows = len(latencies) // 3
-        cpu, client_cpu = cpu_seconds(pid) - cpu, time.process_time() - client_cpu
+        mock = await timed_flows(pairs, pid, args.flows)
+        rate = mock.rate
         print(f"complete flows, {args.pairs} concurrent pairs: {rate:.0f} flows/s ({3 * rate:.0f} requests/s)")
-        print(f"  event latency at full load: {latency_line(latencies)}")
-        print(
-            f"  CPU per flow: server {1e6 * cpu / flows:.0f} us ({1e6 * cpu / flows / 3:.0f} us per request "
-            f"and its frame), client {1e6 * client_cpu / flows:.0f} us"
-        )
+        print(f"  event latency at full load: {latency_line(mock.latencies)}")
+        print(mock.cpu_line())
         raw_cpu, client_cpu = cpu_seconds(raw_pid), time.process_time()
         raw, raw_requests = await raw_rate(http, raw_url, args.pairs, 3 * args.flows)
         raw_cpu, client_cpu = cpu_seconds(raw_pid) - raw_cpu, time.process_time() - client_cpu
@@ -250,7 +264,7 @@ async def drive(
             f"client {1e6 * client_cpu / raw_requests:.0f} us"
         )
         print(f"  ratio (3 x flows/s) / raw requests/s: {3 * rate / raw:.2f}")
-        print(f"  ratio of server CPU, raw request / (flow / 3): {raw_cpu / raw_requests / (cpu / flows / 3):.2f}")
+        print(f"  ratio of server CPU, raw request / (flow / 3): {raw_cpu / raw_requests / (mock.server_cpu / 3):.2f}")
         await floor_phase(http, floor_url, floor_pid, pairs, args, raw, rate)
         achieved, latencies = await paced(pairs, rate / 2, args.paced_seconds)
         print(f"paced at half that rate ({achieved:.0f} flows/s): event latency {latency_line(latencies)}")

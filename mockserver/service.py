@@ -139,37 +139,10 @@ class CallService:
         text = frame_json.decode()
         session_id = view.session_id
         status = str(view.status)
-        event = next(self._events)
-        recipients = self.hub.resolve(outcome.audiences, outcome.origin)
         written: list[asyncio.Future[bool]] = []
-        if self.faults.active or self.faults.held:
-            self._tell_under_faults(recipients, session_id, status, frame_json, text, written, event)
-        else:
-            for recipient in recipients:
-                self._journal_frame(recipient, session_id, status, frame_json)
-                written.append(self.hub.post(recipient, text))
-        if self.hub.remember_away:
-            self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
-        if len(written) == 1:
-            await written[0]  # the usual case, without a gathering future
-        elif written:
-            await asyncio.gather(*written)
-        return Published(message, message_json)
-
-    def _tell_under_faults(
-        self,
-        recipients: list[Recipient],
-        session_id: str,
-        status: str,
-        frame_json: bytes,
-        text: str,
-        written: list[asyncio.Future[bool]],
-        event: int,
-    ) -> None:
-        """Post the event's frame to each recipient as the fault rules say (kept apart from the
-        usual case, which has no rules to ask)."""
         faulty = self.faults.active
-        for recipient in recipients:
+        event = next(self._events)
+        for recipient in self.hub.resolve(outcome.audiences, outcome.origin):
             # Held frames go out after this one even once their rule is gone (DELETE sends them).
             holding = bool(self.faults.held) and self.faults.holds(recipient.uid, recipient.device)
             if faulty and self._faulted(recipient, session_id, status, frame_json, text, written, event, holding):
@@ -178,6 +151,13 @@ class CallService:
             written.append(self.hub.post(recipient, text))
             if holding:
                 self._release_held(recipient, written)
+        if self.hub.remember_away:
+            self.hub.note_missed(outcome.audiences, outcome.origin, session_id)
+        if len(written) == 1:
+            await written[0]  # the usual case, without a gathering future
+        elif written:
+            await asyncio.gather(*written)
+        return Published(message, message_json)
 
     async def catch_up(self, recipient: Recipient) -> None:
         """A device back from a disconnection: send it, once per call, the current call message of

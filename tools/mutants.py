@@ -204,24 +204,24 @@ MUTANTS = [
     Mutant(
         "a user's second device hears the ring only after the next event",
         "mockserver/service.py",
-        "                written.append(self.hub.post(recipient, text))\n        if self.hub.remember_away:",
-        """                held = self.__dict__.setdefault("_held", {})
-                if status == "initiated" and recipient.device != self.hub.devices_of(recipient.uid)[0]:
-                    held[recipient] = text
-                    continue
-                written.append(self.hub.post(recipient, text))
-                if recipient in held:
-                    written.append(self.hub.post(recipient, held.pop(recipient)))
-        if self.hub.remember_away:""",
+        "            written.append(self.hub.post(recipient, text))\n",
+        """            held = self.__dict__.setdefault("_held", {})
+            if status == "initiated" and recipient.device != self.hub.devices_of(recipient.uid)[0]:
+                held[recipient] = text
+                continue
+            written.append(self.hub.post(recipient, text))
+            if recipient in held:
+                written.append(self.hub.post(recipient, held.pop(recipient)))
+""",
         ("test_answering_on_the_phone_stops_the_laptop_ringing",),
         says="out of order",
     ),
     Mutant(
         "a cancel or a no-answer reaches only the first device it is meant for",
         "mockserver/service.py",
-        "recipients = self.hub.resolve(outcome.audiences, outcome.origin)\n",
-        "recipients = self.hub.resolve(outcome.audiences, outcome.origin)"
-        "[: 1 if outcome.view.status in (Status.CANCELLED, Status.UNANSWERED) else None]\n",
+        "for recipient in self.hub.resolve(outcome.audiences, outcome.origin):",
+        "for recipient in self.hub.resolve(outcome.audiences, outcome.origin)"
+        "[: 1 if outcome.view.status in (Status.CANCELLED, Status.UNANSWERED) else None]:",
         (
             "test_cancelling_stops_the_call_ringing_on_every_device_bob_is_signed_in_on",
             "test_a_call_nobody_answers_stops_ringing_on_every_device_bob_is_signed_in_on",
