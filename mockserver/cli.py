@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from .calls import KEEP_ENDED_CALLS
 from .config import DEFAULT_API_KEY, DEFAULT_APP_ID, ON_RECONNECT, ServerConfig
 from .cors import checked_origin
 from .directory import DEFAULT_SEED, load_seed
@@ -46,6 +47,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="SECONDS",
         help="the server marks calls still ringing after SECONDS unanswered (default: off)",
+    )
+    parser.add_argument(
+        "--keep-ended-calls",
+        type=int,
+        default=KEEP_ENDED_CALLS,
+        metavar="N",
+        help="ended calls remembered (every live call is kept); older ones are forgotten (default: %(default)s)",
     )
     parser.add_argument(
         "--on-reconnect",
@@ -102,26 +110,17 @@ def loop_runner(choice: str) -> Callable[[Coroutine[Any, Any, None]], None] | No
     return asyncio.run
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
-    try:
-        seed = load_seed(args.seed) if args.seed else DEFAULT_SEED
-    except ValueError as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
-        return 2
+def config_of(args: argparse.Namespace) -> ServerConfig:
+    """The server's settings from its flags; ValueError names a flag that cannot work, before
+    anything is served."""
+    seed = load_seed(args.seed) if args.seed else DEFAULT_SEED
     if args.ring_expiry is not None and not 0 < args.ring_expiry < math.inf:
-        print("mockserver: --ring-expiry must be a positive number of seconds", file=sys.stderr)
-        return 2
+        raise ValueError("--ring-expiry must be a positive number of seconds")
     if not 0 <= args.port <= 65535:
-        print(f"mockserver: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
-        return 2
-    try:
-        cors_origins = tuple(checked_origin(origin) for origin in args.cors_origin)
-    except ValueError as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
-        return 2
-    config = ServerConfig(
+        raise ValueError(f"--port must be 0 to 65535, not {args.port}")
+    if args.keep_ended_calls < 0:
+        raise ValueError(f"--keep-ended-calls must be 0 or more, not {args.keep_ended_calls}")
+    return ServerConfig(
         host=args.host,
         port=args.port,
         app_id=args.app_id,
@@ -131,9 +130,20 @@ def main(argv: list[str] | None = None) -> int:
         tls=args.tls,
         tls_dir=args.tls_dir,
         ring_expiry=args.ring_expiry,
-        cors_origins=cors_origins,
+        keep_ended_calls=args.keep_ended_calls,
+        cors_origins=tuple(checked_origin(origin) for origin in args.cors_origin),
         on_reconnect=args.on_reconnect,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    try:
+        config = config_of(args)
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     runner = loop_runner(args.loop)
     if runner is None:
         print("mockserver: --loop uvloop needs uvloop installed (pip install uvloop)", file=sys.stderr)

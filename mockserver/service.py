@@ -223,9 +223,29 @@ class CallService:
             self.faults.hold(recipient.uid, recipient.device, Held(found.rule.id, session_id, status, text))
         elif action == "close-socket":
             self.hub.abort(recipient)
-            self.faults.release(recipient.uid, recipient.device)  # lost with the socket, not sent to the next one
+            self.socket_gone(recipient)
         # drop (or a delay beyond the limit): nothing is sent.
         return True
+
+    def socket_gone(self, recipient: Recipient) -> None:
+        """The device's socket closed, or a newer one replaced it: what a reorder rule held for
+        it is lost with it, as a real server's queue for a dead socket is, and says so in the
+        journal. Kept, those frames would reach the device's next connection out of the blue
+        and count against the hold limit for ever."""
+        lost = self.faults.release(recipient.uid, recipient.device)
+        if not lost:
+            return
+        uid, device = recipient
+        what = f"{uid} ({device})'s socket closed, so the {len(lost)} event(s) held for it are lost"
+        self.journal.add(
+            "fault",
+            f"fault {lost[0].rule_id}: {what}",
+            fault=lost[0].rule_id,
+            action="reorder",
+            uid=uid,
+            device=device,
+            lost=len(lost),
+        )
 
     def _held_back(self) -> int:
         return len(self._delayed) + self.faults.held_count()

@@ -78,6 +78,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     finally:
         ws[AUTH_TIMER].cancel()
         if connection is not None and state.hub.detach(connection):
+            state.calls.socket_gone(Recipient(connection.uid, connection.device))
             state.hub.went_away(connection)
             await connection.close()
             state.journal.add(
@@ -153,7 +154,8 @@ async def _authenticate(
         await ws.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())
         return current
     if current is not None:
-        state.hub.detach(current)
+        if state.hub.detach(current) and (current.uid, current.device) != (uid, device):
+            state.calls.socket_gone(Recipient(current.uid, current.device))  # it speaks for another device now
         await current.close()
     ws[CREDENTIAL] = body.get("auth")  # so that logging out closes this socket
     ws[AUTH_TIMER].cancel()
@@ -164,6 +166,7 @@ async def _authenticate(
     replaced = state.hub.attach(connection)
     if replaced is not None:
         # The device reconnected: its old socket would hear nothing more, so say so and close it.
+        state.calls.socket_gone(Recipient(uid, device))
         await replaced.close()
         await replaced.hang_up()
     state.journal.add("connection", f"{uid} ({device}) connected", uid=uid, device=device)

@@ -22,7 +22,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from mockserver.cli import loop_runner, main
+from mockserver.calls import KEEP_ENDED_CALLS
+from mockserver.cli import config_of, loop_runner, main, parse_args
 
 PROCESS_DEADLINE = 30.0
 """For a new Python process: starting one that imports aiohttp takes about 2 s here, and several
@@ -218,6 +219,7 @@ def test_every_kind_of_bad_seed_is_refused_the_same_way(
         (["--ring-expiry", "nan"], "--ring-expiry"),
         (["--ring-expiry", "inf"], "--ring-expiry"),
         (["--port", "99999"], "--port"),
+        (["--keep-ended-calls", "-1"], "--keep-ended-calls"),
     ],
 )
 def test_flags_that_cannot_work_exit_2_naming_the_flag(
@@ -226,6 +228,12 @@ def test_flags_that_cannot_work_exit_2_naming_the_flag(
     """A ring expiry of 0 or NaN would expire every call at once or never; refused before serving."""
     assert main(["--port", "0", *flags]) == 2
     assert named in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flags", "kept"), [([], KEEP_ENDED_CALLS), (["--keep-ended-calls", "3"], 3)])
+def test_the_number_of_ended_calls_kept_reaches_the_server(flags: list[str], kept: int) -> None:
+    """What the server keeps with it is tested in tests/test_bounds.py; here, that the flag gets there."""
+    assert config_of(parse_args(["--port", "0", *flags])).keep_ended_calls == kept
 
 
 @pytest.mark.asyncio

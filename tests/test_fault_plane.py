@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from mockserver import ServerConfig
+from mockserver.ws import CLOSE_REPLACED
 
 from .support import CLOSED, DEADLINE, Api, Login, Reply, Socket, running, world
 
@@ -547,3 +548,35 @@ async def test_frames_held_for_a_socket_a_rule_closes_are_lost_with_it(api: Api)
     second = session_of(await api.initiate(alex, "bob"))
     frames = await again.settle()
     assert [f["body"]["data"]["entities"]["on"]["entity"]["sessionid"] for f in frames] == [second]
+
+
+async def test_frames_held_for_a_device_that_disconnects_are_lost_with_its_socket(api: Api) -> None:
+    """A device that goes away while a reorder rule holds its frame does not get that frame on
+    its next connection, the frame no longer counts against the hold limit, and the journal says
+    what was lost."""
+    alex, _ = await api.online("alex", "alex-1")
+    bob, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    first = session_of(await api.initiate(alex, "bob"))
+    assert await bob_socket.events() == []
+    await away(api, bob_socket)
+    assert api.server.state.calls.faults.held_count() == 0
+    again = await api.connect(bob)
+    await api.update(alex, first, "cancelled")
+    frames = await again.settle()
+    assert [f["body"]["data"]["action"] for f in frames] == ["cancelled"]
+    lost = [e for e in await fault_entries(api) if "lost" in e]
+    assert lost == [{"fault": "fault-1", "action": "reorder", "uid": "bob", "device": "bob-1", "lost": 1}]
+
+
+async def test_frames_held_for_a_device_that_reconnects_are_lost_with_its_old_socket(api: Api) -> None:
+    alex, _ = await api.online("alex", "alex-1")
+    bob, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    first = session_of(await api.initiate(alex, "bob"))
+    again = await api.connect(bob)  # the same device, a new socket: the old one is replaced
+    assert await bob_socket.closed() == CLOSE_REPLACED
+    await api.update(alex, first, "cancelled")
+    frames = await again.settle()
+    assert [f["body"]["data"]["action"] for f in frames] == ["cancelled"]
+    assert api.server.state.calls.faults.held_count() == 0
