@@ -14,7 +14,8 @@ the server sent it) and its frames compared with what its flows expected:
 * duplicated: an event heard more than once;
 * unexpected: an event no flow expected at that device;
 * out of order: an event heard after one the device should have heard later;
-* stuck: a call that is not in a terminal status at the end (asked of the server);
+* stuck: a call that is not in a terminal status at the end (asked of the server; a call it has
+  forgotten is counted apart: the server forgets only ended calls, beyond ``--keep-ended-calls``);
 * refused: a request a flow expected to succeed that the server refused.
 
 It prints those, the calls made, events expected and received, and the server's resident memory
@@ -67,6 +68,11 @@ def rss_bytes(pid: int) -> int:
 class Refused(Exception):
     """A request a flow expected to succeed was refused."""
 
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        """The server's error code, when it answered with one."""
+
 
 @dataclass(eq=False)
 class Device:
@@ -96,7 +102,8 @@ class Device:
         status, raw = await self._rest.request(method, f"/v3.0{path}", block, orjson.dumps(body))
         answer = orjson.loads(raw)
         if "data" not in answer:
-            raise Refused(f"{self.device_id}: {method} {path} {body} was refused ({status}): {answer}")
+            code = answer.get("error", {}).get("code") if isinstance(answer.get("error"), dict) else None
+            raise Refused(f"{self.device_id}: {method} {path} {body} was refused ({status}): {answer}", code)
         return answer["data"]
 
     async def login(self) -> None:
@@ -299,9 +306,17 @@ async def soak(args: argparse.Namespace, url: str, pid: int) -> int:
         counts: Counter[str] = Counter()
         for device in everyone:
             counts.update(judge(device))
-        stuck = 0
+        stuck = forgotten = 0
         for caller, session_id in tally.sessions:
-            call = await caller.request("GET", f"/calls/{session_id}", {})
+            try:
+                call = await caller.request("GET", f"/calls/{session_id}", {})
+            except Refused as refusal:
+                # The server keeps every live call and only the latest ended ones
+                # (--keep-ended-calls): a call it forgot had ended, so it is not stuck.
+                if refusal.code != "ERR_CALL_SESSION_NOT_FOUND":
+                    raise
+                forgotten += 1
+                continue
             stuck += call["data"]["entities"]["on"]["entity"]["status"] not in TERMINAL
         rss_end = rss_bytes(pid)
         for device in everyone:
@@ -315,6 +330,7 @@ async def soak(args: argparse.Namespace, url: str, pid: int) -> int:
     )
     print(f"calls made: {tally.calls} (" + ", ".join(f"{k} {n}" for k, n in sorted(tally.flows.items())) + ")")
     print(f"events expected: {expected}, received: {received}")
+    print(f"calls the server had forgotten by the end (ended, beyond the ended calls it keeps): {forgotten}")
     faults = {name: counts[name] for name in ("lost", "duplicated", "unexpected", "out of order", "wrong cause")}
     faults["stuck calls"] = stuck
     faults["refused requests"] = len(tally.refused)

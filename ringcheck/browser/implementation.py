@@ -26,20 +26,13 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
 from ..adapter import (
-    Callback,
-    CallInfo,
-    CallStatus,
-    CallType,
     Capabilities,
-    Device,
     EventSink,
     Implementation,
-    ListenerEvent,
-    ReceiverType,
     Refused,
 )
 from ..loopthread import LoopThread
-from ..sdk import call_info, default_bridge_dir
+from ..sdk import SdkOperations, default_bridge_dir, listener_event
 from .pages import PageServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,7 +76,7 @@ class BrowserTarget:
         return cls(f"{authority.rstrip('/')}/v3.0", app_id, auth_key)
 
 
-class BrowserDevice(Device):
+class BrowserDevice(SdkOperations):
     """One page: one SDK instance, logged in as ``uid``."""
 
     def __init__(
@@ -108,22 +101,20 @@ class BrowserDevice(Device):
     def on_page_event(self, payload: Mapping[str, Any]) -> None:
         """The page's ``ringcheckEvent``: one listener callback."""
         try:
-            callback = Callback(str(payload.get("callback")))
-            call = call_info(payload.get("call") or {}, f"{self.label}: {callback}")
-            self._sink(ListenerEvent(str(payload.get("listenerId")), callback, call))
-        except ValueError as exc:
-            self._owner.record(f"{self.label}: a listener callback ringcheck cannot read: {exc}")
+            listened = listener_event(payload, self.label, self._owner.record)
+            if listened is not None:
+                self._sink(listened)
         finally:
             with self._received_changed:
                 self._received = max(self._received, int(payload.get("seq") or 0))
                 self._received_changed.notify_all()
 
-    def _op(self, name: str, args: Mapping[str, Any], what: str, timeout: float | None = None) -> Any:
+    def _run(self, op: str, args: Mapping[str, Any], what: str, timeout: float | None = None) -> Any:
         if self._closed:
             raise PageError(f"{self.label}: {what} after the device was closed")
         deadline = self._owner.target.request_timeout if timeout is None else timeout
         answer = self._owner.loop.run(
-            self._page.evaluate("([name, args]) => window.ringcheck[name](args)", [name, dict(args)]),
+            self._page.evaluate("([name, args]) => window.ringcheck[name](args)", [op, dict(args)]),
             timeout=deadline,
             what=f"{self.label}: {what}",
         )
@@ -135,9 +126,12 @@ class BrowserDevice(Device):
             raise Refused(str(error.get("code")), str(error.get("message") or ""))
         raise PageError(f"{self.label}: {what} failed in the page: {error.get('message')}")
 
+    def _failure(self, message: str) -> Exception:
+        return PageError(message)
+
     def login(self) -> None:
         timeout = self._owner.target.login_timeout
-        result = self._op(
+        result = self._run(
             "login",
             {"uid": self.uid, "authKey": self._owner.target.auth_key, "timeoutMs": round(timeout * 1000)},
             f"login({self.uid})",
@@ -148,45 +142,9 @@ class BrowserDevice(Device):
 
     # ---- the adapter contract ---------------------------------------------------------
 
-    def initiate_call(
-        self, receiver_id: str, receiver_type: ReceiverType, call_type: CallType, timeout: float | None = None
-    ) -> CallInfo:
-        what = f"initiateCall(Call({receiver_id}, {call_type}, {receiver_type}), timeout={timeout})"
-        args = {"receiverId": receiver_id, "receiverType": str(receiver_type), "callType": str(call_type)}
-        return call_info(self._op("initiateCall", {**args, "timeout": timeout}, what), f"{self.label}: {what}")
-
-    def accept_call(self, session_id: str) -> CallInfo:
-        what = f"acceptCall({session_id})"
-        return call_info(self._op("acceptCall", {"sessionId": session_id}, what), f"{self.label}: {what}")
-
-    def reject_call(self, session_id: str, status: CallStatus) -> CallInfo:
-        what = f"rejectCall({session_id}, {status})"
-        raw = self._op("rejectCall", {"sessionId": session_id, "status": str(status)}, what)
-        if raw is None:
-            raise PageError(f"{self.label}: {what} resolved with no Call (the SDK treated it as endCall)")
-        return call_info(raw, f"{self.label}: {what}")
-
-    def end_call(self, session_id: str) -> CallInfo | None:
-        what = f"endCall({session_id})"
-        raw = self._op("endCall", {"sessionId": session_id}, what)
-        return None if raw is None else call_info(raw, f"{self.label}: {what}")
-
-    def get_active_call(self) -> CallInfo | None:
-        raw = self._op("getActiveCall", {}, "getActiveCall()")
-        return None if raw is None else call_info(raw, f"{self.label}: getActiveCall()")
-
-    def clear_active_call(self) -> None:
-        self._op("clearActiveCall", {}, "clearActiveCall()")
-
-    def add_call_listener(self, listener_id: str) -> None:
-        self._op("addCallListener", {"listenerId": listener_id}, f"addCallListener({listener_id})")
-
-    def remove_call_listener(self, listener_id: str) -> None:
-        self._op("removeCallListener", {"listenerId": listener_id}, f"removeCallListener({listener_id})")
-
     def settle(self) -> None:
         timeout = self._owner.target.request_timeout
-        last = int(self._op("settle", {"timeoutMs": round(timeout * 1000)}, "settle()"))
+        last = int(self._run("settle", {"timeoutMs": round(timeout * 1000)}, "settle()"))
         with self._received_changed:
             if not self._received_changed.wait_for(lambda: self._received >= last, timeout):
                 raise PageError(
@@ -198,7 +156,7 @@ class BrowserDevice(Device):
         if self._closed:
             return
         try:
-            self._op("logout", {}, "logout()")
+            self._run("logout", {}, "logout()")
         except Exception as exc:  # closing must go on; the failure is still reported
             self._owner.record(f"{self.label}: logout failed: {exc}")
         finally:

@@ -10,7 +10,8 @@ SDK does on the wire.
 """
 
 from .bridge import BridgeDied, BridgeError, BridgeTimeout, NodeBridge, ReadyInfo, SdkStuck
-from .implementation import MissingBridge, SdkDevice, SdkImplementation, call_info
+from .implementation import MissingBridge, SdkDevice, SdkImplementation
+from .operations import SdkOperations, call_info, listener_event
 from .profiles import DEFAULT_PROFILE, PROFILES, SdkProfile, profile_named
 from .target import SdkTarget, default_bridge_dir
 
@@ -25,10 +26,12 @@ __all__ = [
     "ReadyInfo",
     "SdkDevice",
     "SdkImplementation",
+    "SdkOperations",
     "SdkProfile",
     "SdkStuck",
     "SdkTarget",
     "call_info",
     "default_bridge_dir",
+    "listener_event",
     "profile_named",
 ]

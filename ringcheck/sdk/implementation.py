@@ -28,19 +28,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..adapter import (
-    Callback,
-    CallInfo,
-    CallStatus,
-    CallType,
     Capabilities,
-    Device,
     EventSink,
     Implementation,
-    ListenerEvent,
-    ReceiverType,
     Refused,
 )
 from .bridge import BridgeError, NodeBridge, PendingRequest, ReadyInfo
+from .operations import SdkOperations, listener_event
 from .profiles import DEFAULT_PROFILE, PROFILES, SdkProfile
 from .target import SdkTarget
 
@@ -59,23 +53,7 @@ class MissingBridge(RuntimeError):
     """``sdkbridge/node_modules`` is absent: the SDK has not been installed."""
 
 
-def call_info(raw: Mapping[str, Any], context: str) -> CallInfo:
-    """A :class:`CallInfo` from the bridge's JSON view of an SDK ``Call`` (see device.js callJson)."""
-    try:
-        return CallInfo(
-            session_id=str(raw["sessionId"]),
-            status=CallStatus(raw["status"]),
-            call_type=CallType(raw["type"]),
-            receiver_type=ReceiverType(raw["receiverType"]),
-            initiator=str(raw["initiator"]),
-            receiver=str(raw["receiver"]),
-            sender=None if raw.get("sender") is None else str(raw["sender"]),
-        )
-    except (KeyError, ValueError, TypeError) as exc:
-        raise BridgeError(f"{context}: the SDK's Call is not one ringcheck understands ({exc}): {dict(raw)}") from exc
-
-
-class SdkDevice(Device):
+class SdkDevice(SdkOperations):
     """One logged-in SDK instance (one Node process)."""
 
     def __init__(self, owner: SdkImplementation, bridge: NodeBridge, uid: str, label: str, on_event: EventSink) -> None:
@@ -98,7 +76,7 @@ class SdkDevice(Device):
 
     # ---- plumbing ---------------------------------------------------------------------
 
-    def _call(self, op: str, args: Mapping[str, Any], what: str, timeout: float | None = None) -> Any:
+    def _run(self, op: str, args: Mapping[str, Any], what: str, timeout: float | None = None) -> Any:
         if self._closed:
             raise BridgeError(f"{self.label}: {what} after the device was closed")
         deadline = self._owner.target.request_timeout if timeout is None else timeout
@@ -114,13 +92,9 @@ class SdkDevice(Device):
     def _handle_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         if kind == "call":
-            try:
-                callback = Callback(str(event.get("callback")))
-                call = call_info(event.get("call") or {}, f"{self.label}: {callback}")
-            except (BridgeError, ValueError) as exc:
-                self._owner.record(f"{self.label}: a listener callback ringcheck cannot read: {exc}")
-                return
-            self._on_event(ListenerEvent(str(event.get("listenerId")), callback, call))
+            listened = listener_event(event, self.label, self._owner.record)
+            if listened is not None:
+                self._on_event(listened)
         elif kind == "connection":
             with self._connection_changed:
                 self.connection = str(event.get("state"))
@@ -133,7 +107,7 @@ class SdkDevice(Device):
             self._owner.record(f"{self.label}: {kind}: {event.get('message')}")
 
     def login(self) -> None:
-        result = self._call(
+        result = self._run(
             "login",
             {"uid": self.uid, "authKey": self._owner.target.auth_key},
             f"login({self.uid})",
@@ -145,66 +119,19 @@ class SdkDevice(Device):
 
     # ---- the adapter contract ---------------------------------------------------------
 
-    def initiate_call(
-        self,
-        receiver_id: str,
-        receiver_type: ReceiverType,
-        call_type: CallType,
-        timeout: float | None = None,
-    ) -> CallInfo:
-        what = f"initiateCall(Call({receiver_id}, {call_type}, {receiver_type}), timeout={timeout})"
+    def _check_initiate(self, timeout: float | None, what: str) -> None:
         profile = self._owner.profile
         if timeout is not None and not profile.call_timeout:
             raise BridgeError(f"{self.label}: {what}: {profile.title}'s initiateCall takes no timeout")
-        raw = self._call(
-            "initiateCall",
-            {
-                "receiverId": receiver_id,
-                "receiverType": str(receiver_type),
-                "callType": str(call_type),
-                "timeout": timeout,
-            },
-            what,
-        )
-        return call_info(raw, f"{self.label}: {what}")
 
-    def accept_call(self, session_id: str) -> CallInfo:
-        what = f"acceptCall({session_id})"
-        return call_info(self._call("acceptCall", {"sessionId": session_id}, what), f"{self.label}: {what}")
-
-    def reject_call(self, session_id: str, status: CallStatus) -> CallInfo:
-        what = f"rejectCall({session_id}, {status})"
-        raw = self._call("rejectCall", {"sessionId": session_id, "status": str(status)}, what)
-        if raw is None:
-            # SDK 4.2.0 sends any status but rejected/cancelled/busy to endCall(sid, true), which
-            # resolves null, telling nobody, when there is no active call.
-            raise BridgeError(f"{self.label}: {what} resolved with no Call (the SDK treated it as endCall)")
-        return call_info(raw, f"{self.label}: {what}")
-
-    def end_call(self, session_id: str) -> CallInfo | None:
-        what = f"endCall({session_id})"
-        raw = self._call("endCall", {"sessionId": session_id}, what)
-        return None if raw is None else call_info(raw, f"{self.label}: {what}")
-
-    def get_active_call(self) -> CallInfo | None:
-        raw = self._call("getActiveCall", {}, "getActiveCall()")
-        return None if raw is None else call_info(raw, f"{self.label}: getActiveCall()")
-
-    def clear_active_call(self) -> None:
+    def _check_clear_active_call(self) -> None:
         profile = self._owner.profile
         if not profile.clear_active_call:
             raise BridgeError(f"{self.label}: clearActiveCall(): {profile.title} has no CometChat.clearActiveCall")
-        self._call("clearActiveCall", {}, "clearActiveCall()")
-
-    def add_call_listener(self, listener_id: str) -> None:
-        self._call("addCallListener", {"listenerId": listener_id}, f"addCallListener({listener_id})")
-
-    def remove_call_listener(self, listener_id: str) -> None:
-        self._call("removeCallListener", {"listenerId": listener_id}, f"removeCallListener({listener_id})")
 
     def sign_out(self) -> None:
         """``CometChat.logout()``: the SDK closes its socket, so nothing more can arrive here."""
-        self._call("logout", {}, "logout()")
+        self._run("logout", {}, "logout()")
         self._signed_out = True
 
     def settle(self) -> None:
@@ -212,7 +139,7 @@ class SdkDevice(Device):
         Signed out, the SDK has no socket and nothing can arrive. With its socket dropped and
         not yet back, the bridge fails (tests/sdk: no vacuous pass; docs/reconnect.md)."""
         if not self._signed_out:
-            self._call("settle", {}, "settle()")
+            self._run("settle", {}, "settle()")
 
     def wait_online(self, online: bool, timeout: float) -> bool:
         """The SDK says "connected" as its socket opens, before the server answered its auth
@@ -232,7 +159,7 @@ class SdkDevice(Device):
 
     def status(self) -> dict[str, Any]:
         """Diagnostics from the process: connection, active call, SDK clock, work in flight."""
-        result: dict[str, Any] = self._call("status", {}, "status()")
+        result: dict[str, Any] = self._run("status", {}, "status()")
         return result
 
     def advance_nowait(self, seconds: float) -> PendingRequest:
@@ -244,7 +171,7 @@ class SdkDevice(Device):
             return
         try:
             if self.bridge.alive and not self._signed_out:
-                self._call("logout", {}, "logout()")
+                self._run("logout", {}, "logout()")
         except Exception as exc:  # closing must go on; the failure is still reported
             self._owner.record(f"{self.label}: logout failed: {exc}")
         finally:
