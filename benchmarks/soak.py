@@ -310,10 +310,10 @@ async def soak(args: argparse.Namespace, url: str, pid: int) -> int:
         for caller, session_id in tally.sessions:
             try:
                 call = await caller.request("GET", f"/calls/{session_id}", {})
-            except Refused as refusal:
+            except Refused as unknown:
                 # The server keeps every live call and only the latest ended ones
                 # (--keep-ended-calls): a call it forgot had ended, so it is not stuck.
-                if refusal.code != "ERR_CALL_SESSION_NOT_FOUND":
+                if unknown.code != "ERR_CALL_SESSION_NOT_FOUND":
                     raise
                 forgotten += 1
                 continue
