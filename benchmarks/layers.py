@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -111,8 +112,9 @@ def main() -> None:
         serve(args.serve)
         return
     here = Path(__file__).resolve().parent
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # as run_client chooses
     servers = {
-        "application (raw_server.py)": [sys.executable, str(here / "raw_server.py"), "--loop", "uvloop"],
+        "application (raw_server.py)": [sys.executable, str(here / "raw_server.py"), "--loop", loop],
         "low-level web.Server": [sys.executable, __file__, "--serve", "low-level"],
         "parser only (no web layer)": [sys.executable, __file__, "--serve", "parser only"],
     }

@@ -16,13 +16,14 @@ the server sent it) and its frames compared with what its flows expected:
 * out of order: an event heard after one the device should have heard later;
 * stuck: a call that is not in a terminal status at the end (asked of the server; a call it has
   forgotten is counted apart: the server forgets only ended calls, beyond ``--keep-ended-calls``);
+* forgotten too many: more calls forgotten than the calls made minus those the server keeps;
 * refused: a request a flow expected to succeed that the server refused.
 
 It prints those, the calls made, events expected and received, and the server's resident memory
 after logging in, half-way and at the end, and exits 1 if anything was lost, duplicated,
 unexpected, out of order, stuck or refused. Figures only otherwise: nothing asserts a speed.
 
-Usage: python benchmarks/soak.py [--seconds 20] [--users 200] [--seed 1] [--ring-expiry 2]
+Usage: python benchmarks/soak.py [--seconds 20] [--users 200] [--seed 1] [--ring-expiry 2] [--keep-ended-calls 10000]
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import API_KEY, APP_ID, Http, header_block
+
+from mockserver.calls import KEEP_ENDED_CALLS
 
 MIB = 1024 * 1024
 DEADLINE = 15.0
@@ -259,9 +262,9 @@ def judge(device: Device) -> Counter[str]:
 
 
 @contextmanager
-def server_process(seed: Path, ring_expiry: float) -> Iterator[tuple[str, int]]:
+def server_process(seed: Path, ring_expiry: float, keep_ended_calls: int) -> Iterator[tuple[str, int]]:
     command = [sys.executable, "-m", "mockserver", "--port", "0", "--seed", str(seed)]
-    command += ["--ring-expiry", str(ring_expiry)]
+    command += ["--ring-expiry", str(ring_expiry), "--keep-ended-calls", str(keep_ended_calls)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None
@@ -333,6 +336,9 @@ async def soak(args: argparse.Namespace, url: str, pid: int) -> int:
     print(f"calls the server had forgotten by the end (ended, beyond the ended calls it keeps): {forgotten}")
     faults = {name: counts[name] for name in ("lost", "duplicated", "unexpected", "out of order", "wrong cause")}
     faults["stuck calls"] = stuck
+    # Every call has ended by now, so the server may have forgotten all but the latest it keeps;
+    # forgetting more would mean it dropped calls it had to keep (a live one among them).
+    faults["forgotten too many"] = max(0, forgotten - max(0, tally.calls - args.keep_ended_calls))
     faults["refused requests"] = len(tally.refused)
     print(", ".join(f"{name}: {n}" for name, n in faults.items()) + f" (waited past the deadline: {tally.late})")
     print(
@@ -355,14 +361,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ring-expiry", type=float, default=2.0, help="the server's ring expiry, real seconds (default 2)"
     )
+    parser.add_argument(
+        "--keep-ended-calls",
+        type=int,
+        default=KEEP_ENDED_CALLS,
+        help=f"the server's bound on ended calls it remembers (default {KEEP_ENDED_CALLS})",
+    )
     args = parser.parse_args(argv)
-    if args.users < 2 or args.seconds <= 0 or args.ring_expiry <= 0:
-        parser.error("--users must be at least 2, --seconds and --ring-expiry positive")
+    if args.users < 2 or args.seconds <= 0 or args.ring_expiry <= 0 or args.keep_ended_calls < 0:
+        parser.error("--users must be at least 2, --seconds and --ring-expiry positive, --keep-ended-calls 0 or more")
     with tempfile.TemporaryDirectory() as folder:
         seed = Path(folder) / "soak-seed.json"
         users = [{"uid": f"s{i}", "name": f"S{i}"} for i in range(args.users)]
         seed.write_text(json.dumps({"users": users}))
-        with server_process(seed, args.ring_expiry) as (url, pid):
+        with server_process(seed, args.ring_expiry, args.keep_ended_calls) as (url, pid):
             return asyncio.run(soak(args, url, pid))
 
 

@@ -89,7 +89,7 @@ async def serve(config: ServerConfig) -> None:
         # Everything made so far (modules, the seed's people) lives as long as the process: move
         # it out of the collector's way, so its full passes walk only what serving made.
         gc.freeze()
-        # And make those full passes rare: the journal keeps every request and frame, so survivors
+        # And make those full passes rare: the journal keeps its latest 20,000 entries, so survivors
         # pile up and CPython ran a full pass about every thousand flows, a pause of 60-100 ms
         # (benchmarks/profiles/) that sat in the event latency's p99. Serving makes no cycles of
         # garbage to speak of, so the young generations' passes keep memory where it was.
@@ -111,8 +111,8 @@ def loop_runner(choice: str) -> Callable[[Coroutine[Any, Any, None]], None] | No
 
 
 def config_of(args: argparse.Namespace) -> ServerConfig:
-    """The server's settings from its flags; ValueError names a flag that cannot work, before
-    anything is served."""
+    """The server's settings from its flags; ValueError, before anything is served, names the
+    flag that cannot work (or the seed file that cannot be read)."""
     seed = load_seed(args.seed) if args.seed else DEFAULT_SEED
     if args.ring_expiry is not None and not 0 < args.ring_expiry < math.inf:
         raise ValueError("--ring-expiry must be a positive number of seconds")

@@ -294,7 +294,8 @@ class FaultPlane:
         self._rules: dict[str, Rule] = {}
         self._next_id = 1
         self.held: dict[tuple[str, str], deque[Held]] = {}
-        """Frames a reorder rule holds, per (uid, device), until that device's next frame."""
+        """Frames a reorder rule holds, per (uid, device), until that device's next frame or
+        until its socket goes away (:meth:`mockserver.service.CallService.socket_gone`)."""
         self.max_held_back = MAX_HELD_BACK
 
     @property
@@ -413,7 +414,7 @@ class FaultPlane:
         return (uid, device) in self.held
 
     def release(self, uid: str, device: str) -> list[Held]:
-        """The frames held for a device, to send after the one just sent."""
+        """The frames held for a device, no longer held: to send after the one just sent, or lost."""
         held = self.held.pop((uid, device), None)
         return list(held) if held else []
 

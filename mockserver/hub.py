@@ -275,6 +275,9 @@ class Hub:
             return lost
         return connection.post(frame)
 
+    def connected(self, recipient: Recipient) -> bool:
+        return self._connection(recipient) is not None
+
     def abort(self, recipient: Recipient) -> bool:
         """Kill the device's socket abnormally; False if it is not connected."""
         connection = self._connection(recipient)

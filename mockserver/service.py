@@ -228,15 +228,16 @@ class CallService:
         return True
 
     def socket_gone(self, recipient: Recipient) -> None:
-        """The device's socket closed, or a newer one replaced it: what a reorder rule held for
-        it is lost with it, as a real server's queue for a dead socket is, and says so in the
-        journal. Kept, those frames would reach the device's next connection out of the blue
-        and count against the hold limit for ever."""
+        """The device's socket went away (closed, aborted, or replaced by a newer one): what a
+        reorder rule held for it is lost with it, as a real server's queue for a dead socket is,
+        and the journal says which events. Kept, those frames would reach the device's next
+        connection out of the blue and count against the hold limit for ever."""
         lost = self.faults.release(recipient.uid, recipient.device)
         if not lost:
             return
         uid, device = recipient
-        what = f"{uid} ({device})'s socket closed, so the {len(lost)} event(s) held for it are lost"
+        events = ", ".join(f"{held.session_id} {held.status}" for held in lost)
+        what = f"{uid} ({device})'s socket went away, so the event(s) held for it are lost: {events}"
         self.journal.add(
             "fault",
             f"fault {lost[0].rule_id}: {what}",
@@ -245,6 +246,7 @@ class CallService:
             uid=uid,
             device=device,
             lost=len(lost),
+            events=[{"sessionId": held.session_id, "status": held.status} for held in lost],
         )
 
     def _held_back(self) -> int:

@@ -12,7 +12,7 @@ from .clock import Clock
 from .config import ServerConfig
 from .directory import Directory
 from .faults import Application, Rule, describe
-from .hub import Hub
+from .hub import Hub, Recipient
 from .journal import Journal
 from .service import CallService
 from .sessions import Sessions
@@ -55,6 +55,9 @@ class ServerState:
                     found = Application(rule, connection.uid, connection.device)
                     self.journal.add("fault", describe(found), **found.data())
                     connection.abort()
+                    # Now, not when its handler notices: a DELETE or a frame meanwhile must not
+                    # "send" what was held to a socket that is gone.
+                    self.calls.socket_gone(Recipient(connection.uid, connection.device))
         return rule
 
     async def disconnect_credential(self, jwt: str) -> None:

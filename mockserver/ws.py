@@ -77,17 +77,28 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         log.info("a WebSocket went away while being answered")
     finally:
         ws[AUTH_TIMER].cancel()
-        if connection is not None and state.hub.detach(connection):
-            state.calls.socket_gone(Recipient(connection.uid, connection.device))
-            state.hub.went_away(connection)
-            await connection.close()
-            state.journal.add(
-                "connection",
-                f"{connection.uid} ({connection.device}) disconnected",
-                uid=connection.uid,
-                device=connection.device,
-            )
+        if connection is not None:
+            await _gone(state, connection)
     return ws
+
+
+async def _gone(state: ServerState, connection: Connection) -> None:
+    """The socket behind ``connection`` closed: forget the device unless a newer socket took over."""
+    device = Recipient(connection.uid, connection.device)
+    detached = state.hub.detach(connection)
+    if not state.hub.connected(device):
+        # Also when this connection was detached already: its socket re-authenticated as the
+        # same device and closed before the new connection was attached.
+        state.calls.socket_gone(device)
+    if detached:
+        state.hub.went_away(connection)
+        await connection.close()
+        state.journal.add(
+            "connection",
+            f"{connection.uid} ({connection.device}) disconnected",
+            uid=connection.uid,
+            device=connection.device,
+        )
 
 
 async def _answer_ping(state: ServerState, ws: web.WebSocketResponse, connection: Connection | None) -> None:

@@ -225,12 +225,15 @@ def test_every_kind_of_bad_seed_is_refused_the_same_way(
 def test_flags_that_cannot_work_exit_2_naming_the_flag(
     flags: list[str], named: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A ring expiry of 0 or NaN would expire every call at once or never; refused before serving."""
+    """Refused before serving: a ring expiry of 0 or NaN would expire every call at once or never,
+    a port beyond 65535 or a negative number of ended calls to keep cannot be."""
     assert main(["--port", "0", *flags]) == 2
     assert named in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("flags", "kept"), [([], KEEP_ENDED_CALLS), (["--keep-ended-calls", "3"], 3)])
+@pytest.mark.parametrize(
+    ("flags", "kept"), [([], KEEP_ENDED_CALLS), (["--keep-ended-calls", "3"], 3), (["--keep-ended-calls", "0"], 0)]
+)
 def test_the_number_of_ended_calls_kept_reaches_the_server(flags: list[str], kept: int) -> None:
     """What the server keeps with it is tested in tests/test_bounds.py; here, that the flag gets there."""
     assert config_of(parse_args(["--port", "0", *flags])).keep_ended_calls == kept

@@ -550,33 +550,83 @@ async def test_frames_held_for_a_socket_a_rule_closes_are_lost_with_it(api: Api)
     assert [f["body"]["data"]["entities"]["on"]["entity"]["sessionid"] for f in frames] == [second]
 
 
+def lost_entry(session: str, device: str = "bob-1") -> dict[str, Any]:
+    """The journal's data for one held "initiated" event lost with ``device``'s socket."""
+    return {
+        "fault": "fault-1",
+        "action": "reorder",
+        "uid": "bob",
+        "device": device,
+        "lost": 1,
+        "events": [{"sessionId": session, "status": "initiated"}],
+    }
+
+
+async def lost_entries(api: Api) -> list[dict[str, Any]]:
+    return [e for e in await fault_entries(api) if "lost" in e]
+
+
+async def holding(api: Api) -> tuple[Login, Login, Socket, str]:
+    """Alex calls Bob while a reorder rule holds Bob's ring back."""
+    alex, _ = await api.online("alex", "alex-1")
+    bob, bob_socket = await api.online("bob", "bob-1")
+    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
+    session = session_of(await api.initiate(alex, "bob"))
+    assert await bob_socket.events() == []
+    assert api.server.state.calls.faults.held_count() == 1
+    return alex, bob, bob_socket, session
+
+
 async def test_frames_held_for_a_device_that_disconnects_are_lost_with_its_socket(api: Api) -> None:
     """A device that goes away while a reorder rule holds its frame does not get that frame on
     its next connection, the frame no longer counts against the hold limit, and the journal says
-    what was lost."""
-    alex, _ = await api.online("alex", "alex-1")
-    bob, bob_socket = await api.online("bob", "bob-1")
-    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
-    first = session_of(await api.initiate(alex, "bob"))
-    assert await bob_socket.events() == []
+    which event was lost."""
+    alex, bob, bob_socket, session = await holding(api)
     await away(api, bob_socket)
     assert api.server.state.calls.faults.held_count() == 0
+    assert await lost_entries(api) == [lost_entry(session)]
     again = await api.connect(bob)
-    await api.update(alex, first, "cancelled")
+    await api.update(alex, session, "cancelled")
     frames = await again.settle()
     assert [f["body"]["data"]["action"] for f in frames] == ["cancelled"]
-    lost = [e for e in await fault_entries(api) if "lost" in e]
-    assert lost == [{"fault": "fault-1", "action": "reorder", "uid": "bob", "device": "bob-1", "lost": 1}]
 
 
 async def test_frames_held_for_a_device_that_reconnects_are_lost_with_its_old_socket(api: Api) -> None:
-    alex, _ = await api.online("alex", "alex-1")
-    bob, bob_socket = await api.online("bob", "bob-1")
-    await fault(api, {"action": "reorder", "target": {"uid": "bob"}, "match": {"status": "initiated"}})
-    first = session_of(await api.initiate(alex, "bob"))
-    again = await api.connect(bob)  # the same device, a new socket: the old one is replaced
+    """The same device on a new socket replaces the old one: what was held for the old is lost."""
+    alex, bob, bob_socket, session = await holding(api)
+    again = await api.connect(bob)
     assert await bob_socket.closed() == CLOSE_REPLACED
-    await api.update(alex, first, "cancelled")
+    assert await lost_entries(api) == [lost_entry(session)]
+    await api.update(alex, session, "cancelled")
     frames = await again.settle()
     assert [f["body"]["data"]["action"] for f in frames] == ["cancelled"]
     assert api.server.state.calls.faults.held_count() == 0
+
+
+async def test_frames_held_for_a_device_are_lost_when_its_socket_speaks_for_another(api: Api) -> None:
+    """A socket that authenticates again as another device leaves the first device's held frames behind."""
+    _, bob, bob_socket, session = await holding(api)
+    await bob_socket.send({"type": "auth", "sender": "bob", "deviceId": "bob-2", "body": {"auth": bob.jwt}})
+    assert await bob_socket.next() == {"type": "auth", "body": {"code": "200", "status": "OK"}}
+    assert await lost_entries(api) == [lost_entry(session)]
+    assert api.server.state.calls.faults.held_count() == 0
+
+
+async def test_frames_held_for_a_socket_a_rule_aborts_are_lost_at_once(api: Api) -> None:
+    """A close-socket rule without a match aborts the socket as it is made; what was held goes
+    with it right then, not when the socket's handler notices (in between, deleting the reorder
+    rule would "send" the held frame to the dead socket). The rule is made in-process so that
+    nothing else runs between making it and looking."""
+    _, _, bob_socket, session = await holding(api)
+    api.server.state.add_fault({"action": "close-socket", "target": {"uid": "bob"}})
+    assert api.server.state.calls.faults.held_count() == 0
+    assert await bob_socket.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+    assert await lost_entries(api) == [lost_entry(session)]
+
+
+async def test_frames_held_for_a_socket_a_matched_rule_aborts_are_journalled_as_lost(api: Api) -> None:
+    alex, _, bob_socket, session = await holding(api)
+    await fault(api, {"action": "close-socket", "target": {"uid": "bob"}, "match": {"status": "cancelled"}})
+    await api.update(alex, session, "cancelled")
+    assert await bob_socket.closed() == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
+    assert await lost_entries(api) == [lost_entry(session)]

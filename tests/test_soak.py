@@ -34,8 +34,9 @@ def soak_module() -> ModuleType:
 
 
 def test_a_short_soak_loses_nothing() -> None:
+    """With the server keeping only 10 ended calls, so that the judge also meets calls it forgot."""
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--seconds", "3", "--users", "200"],
+        [sys.executable, str(SCRIPT), "--seconds", "3", "--users", "200", "--keep-ended-calls", "10"],
         capture_output=True,
         text=True,
         timeout=100,
@@ -45,7 +46,9 @@ def test_a_short_soak_loses_nothing() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert "lost: 0, duplicated: 0, unexpected: 0, out of order: 0, wrong cause: 0, stuck calls: 0" in run.stdout
     calls = int(run.stdout.split("calls made: ")[1].split()[0])
-    assert calls > 0
+    assert calls > 10
+    assert f"forgotten by the end (ended, beyond the ended calls it keeps): {calls - 10}\n" in run.stdout
+    assert "forgotten too many: 0" in run.stdout
 
 
 def judged(expected: list[tuple[str, str | None]], received: list[tuple[str, str]]) -> dict[str, int]:

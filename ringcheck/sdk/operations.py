@@ -57,7 +57,9 @@ class SdkOperations(Device):
         ``what`` is the call as the transcript and the errors name it."""
 
     def _failure(self, message: str) -> Exception:
-        """The exception for an answer the adapter cannot use (not a refusal by the SDK)."""
+        """The exception for an operation whose answer is no use (``rejectCall`` resolving with no
+        Call); an answer ringcheck cannot read as a Call raises :class:`BridgeError` wherever the
+        SDK runs (:func:`call_info`)."""
         return BridgeError(message)
 
     def _check_initiate(self, timeout: float | None, what: str) -> None:
