@@ -105,7 +105,8 @@ class Device:
         status, raw = await self._rest.request(method, f"/v3.0{path}", block, orjson.dumps(body))
         answer = orjson.loads(raw)
         if "data" not in answer:
-            code = answer.get("error", {}).get("code") if isinstance(answer.get("error"), dict) else None
+            error = answer.get("error")
+            code = error.get("code") if isinstance(error, dict) else None
             raise Refused(f"{self.device_id}: {method} {path} {body} was refused ({status}): {answer}", code)
         return answer["data"]
 

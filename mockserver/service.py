@@ -222,10 +222,16 @@ class CallService:
                 return False  # sent as usual
             self.faults.hold(recipient.uid, recipient.device, Held(found.rule.id, session_id, status, text))
         elif action == "close-socket":
-            self.hub.abort(recipient)
-            self.socket_gone(recipient)
+            self.abort_socket(recipient)
         # drop (or a delay beyond the limit): nothing is sent.
         return True
+
+    def abort_socket(self, recipient: Recipient) -> None:
+        """Drop the device's socket as a network failure would (a close-socket rule), and with it,
+        at once, what was held for it: not when its handler notices, since a DELETE or a frame
+        meanwhile would "send" the held frames to a socket that is gone."""
+        self.hub.abort(recipient)
+        self.socket_gone(recipient)
 
     def socket_gone(self, recipient: Recipient) -> None:
         """The device's socket went away (closed, aborted, or replaced by a newer one): what a

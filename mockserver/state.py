@@ -54,10 +54,7 @@ class ServerState:
                 for connection in struck:
                     found = Application(rule, connection.uid, connection.device)
                     self.journal.add("fault", describe(found), **found.data())
-                    connection.abort()
-                    # Now, not when its handler notices: a DELETE or a frame meanwhile must not
-                    # "send" what was held to a socket that is gone.
-                    self.calls.socket_gone(Recipient(connection.uid, connection.device))
+                    self.calls.abort_socket(Recipient(connection.uid, connection.device))
         return rule
 
     async def disconnect_credential(self, jwt: str) -> None:
